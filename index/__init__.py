@@ -1,0 +1,1 @@
+"""Ingestion: loading files, chunking, embedding and the Chroma + keyword store."""

@@ -1,0 +1,221 @@
+"""The local SQLite side of the index, kept in step with the Chroma collection.
+
+One file holds, per chunk: its row (text, source, page, offsets), its entry in an
+FTS5 keyword index (BM25 ranking inside SQLite, so no Python scan per query),
+and the vectors of its sentences (embedded once at ingest, so answering never
+re-embeds text). It also keeps the manifest of ingested files, used by sync.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.types import Chunk
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk_rowid INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL, title TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most my
+    myself no nor not of off on once only or other our ours ourselves out over own same she should so some
+    such than that the their theirs them themselves then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves""".split()
+)
+
+
+@dataclass(frozen=True)
+class SentenceVector:
+    """A sentence of a chunk: offsets into the source text and its unit vector."""
+
+    start: int
+    end: int
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A file in the manifest: where it was ingested from and its content hash."""
+
+    source: str
+    root: str
+    sha256: str
+    title: str
+
+
+def keyword_query(text: str) -> str:
+    """Turn a question into an FTS5 OR-query of its content words ('' if none)."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+
+
+class LocalIndex:
+    """Chunks, keyword index, sentence vectors and file manifest in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (or create) the database at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._db.executescript(SCHEMA)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
+        """Insert chunks (replacing any with the same id) with their sentence vectors."""
+        with self._transaction() as db:
+            self._delete(db, [c.id for c in chunks])
+            for chunk, chunk_sentences in zip(chunks, sentences, strict=True):
+                cur = db.execute(
+                    'INSERT INTO chunks (id, source, title, page, start, "end", text) VALUES (?,?,?,?,?,?,?)',
+                    (chunk.id, chunk.source, chunk.title, chunk.page, chunk.start, chunk.end, chunk.text),
+                )
+                rowid = cur.lastrowid
+                db.execute("INSERT INTO chunk_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.text))
+                db.executemany(
+                    'INSERT INTO sentences (chunk_rowid, start, "end", vector) VALUES (?,?,?,?)',
+                    [(rowid, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in chunk_sentences],
+                )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove chunks by id; unknown ids are ignored."""
+        with self._transaction() as db:
+            self._delete(db, list(ids))
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, ids: list[str]) -> None:
+        for batch in _batched(ids, 500):
+            marks = ",".join("?" * len(batch))
+            rows = [r[0] for r in db.execute(f"SELECT rowid FROM chunks WHERE id IN ({marks})", batch)]
+            db.executemany("DELETE FROM chunk_fts WHERE rowid = ?", [(r,) for r in rows])
+            db.executemany("DELETE FROM sentences WHERE chunk_rowid = ?", [(r,) for r in rows])
+            db.executemany("DELETE FROM chunks WHERE rowid = ?", [(r,) for r in rows])
+
+    def search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 keyword search: the best `n` chunk ids with their scores (higher is better)."""
+        query = keyword_query(question)
+        if not query:
+            return []
+        where, params = "chunk_fts MATCH ?", [query]
+        if sources:
+            where += f" AND c.source IN ({','.join('?' * len(sources))})"
+            params += list(sources)
+        sql = (
+            "SELECT c.id, -bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+            f"WHERE {where} ORDER BY bm25(chunk_fts) LIMIT ?"
+        )
+        with self._lock:
+            return [(r[0], float(r[1])) for r in self._db.execute(sql, [*params, n])]
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """Look chunks up by id."""
+        with self._lock:
+            rows = self._db.execute(
+                f'SELECT id, source, title, text, start, "end", page FROM chunks WHERE id IN ({",".join("?" * len(ids))})',
+                list(ids),
+            ).fetchall()
+        return {r[0]: Chunk(source=r[1], title=r[2], text=r[3], start=r[4], end=r[5], page=r[6]) for r in rows}
+
+    def sentences(self, chunk_id: str) -> list[SentenceVector]:
+        """The sentences of a chunk, in order, with their vectors."""
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT s.start, s."end", s.vector FROM sentences s JOIN chunks c ON c.rowid = s.chunk_rowid '
+                "WHERE c.id = ? ORDER BY s.start",
+                (chunk_id,),
+            ).fetchall()
+        return [SentenceVector(r[0], r[1], np.frombuffer(r[2], dtype=np.float32)) for r in rows]
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Indexed sources with their number of chunks."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, COUNT(*) FROM chunks GROUP BY source ORDER BY source")
+            return {r[0]: r[1] for r in rows}
+
+    def chunk_ids(self, source: str) -> list[str]:
+        """Ids of one source's chunks."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
+
+    def count(self) -> int:
+        """Number of chunks."""
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def document(self, source: str) -> DocumentRecord | None:
+        """The manifest entry of a source, if it was ingested."""
+        with self._lock:
+            row = self._db.execute("SELECT source, root, sha256, title FROM documents WHERE source = ?", (source,))
+            found = row.fetchone()
+        return DocumentRecord(*found) if found else None
+
+    def documents_under(self, root: str) -> list[DocumentRecord]:
+        """Manifest entries ingested from folder `root`."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, root, sha256, title FROM documents WHERE root = ?", (root,))
+            return [DocumentRecord(*r) for r in rows]
+
+    def put_document(self, record: DocumentRecord) -> None:
+        """Record (or update) a file in the manifest."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO documents (source, root, sha256, title) VALUES (?,?,?,?)",
+                (record.source, record.root, record.sha256, record.title),
+            )
+
+    def delete_document(self, source: str) -> None:
+        """Drop a file from the manifest."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def get_meta(self, key: str) -> str | None:
+        """Read a small piece of index metadata."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a small piece of index metadata."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+
+def _batched(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,180 @@
+"""Incremental sync of files into the store through LangChain's indexing API.
+
+A SQL record manager remembers which chunk ids each source produced. Files whose
+bytes are unchanged are not even parsed; changed files are re-chunked and
+`index(cleanup="incremental")` embeds only new chunks and deletes the source's
+stale ones; a file that fails to parse is left as it was; files gone from a
+synced folder are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from langchain_classic.indexes import SQLRecordManager
+from langchain_core.documents import Document as LCDocument
+from langchain_core.indexing import index
+
+from index.chunking import ChunkingConfig, Tokenizer, split_document
+from index.loaders import LoadError, find_files, load_file, source_id
+from index.local import DocumentRecord
+from index.store import COLLECTION, ChunkStore, chunk_to_document
+
+Status = Literal["added", "updated", "unchanged", "deleted", "failed", "skipped"]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file."""
+
+    source: str
+    status: Status
+    reason: str = ""
+
+
+@dataclass
+class SyncReport:
+    """Outcome of one sync: per file, and chunk counts from the indexing API."""
+
+    files: list[FileOutcome] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_deleted: int = 0
+    chunks_unchanged: int = 0
+
+    def count(self, status: Status) -> int:
+        """Number of files with this status."""
+        return sum(1 for f in self.files if f.status == status)
+
+    def summary(self) -> str:
+        """One line for people."""
+        files = ", ".join(f"{self.count(s)} {s}" for s in ("added", "updated", "unchanged", "deleted", "failed"))
+        return (
+            f"files: {files}; chunks: {self.chunks_added} embedded, {self.chunks_deleted} deleted, "
+            f"{self.chunks_unchanged} unchanged"
+        )
+
+
+def open_record_manager(data_dir: Path) -> SQLRecordManager:
+    """The SQL record manager beside the store."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    manager = SQLRecordManager(f"chroma/{COLLECTION}", db_url=f"sqlite:///{data_dir / 'records.sqlite'}")
+    manager.create_schema()
+    return manager
+
+
+def file_sha256(path: Path) -> str:
+    """Hash of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Pending:
+    path: Path
+    source: str
+    sha256: str
+    status: Status
+
+
+class Syncer:
+    """Keeps the store in step with files on disk."""
+
+    def __init__(
+        self, store: ChunkStore, records: SQLRecordManager, tokenizer: Tokenizer, chunking: ChunkingConfig
+    ) -> None:
+        """Wire the store, record manager and chunker."""
+        self.store = store
+        self.records = records
+        self.tokenizer = tokenizer
+        self.chunking = chunking
+
+    def sync(self, path: Path, progress: Progress | None = None) -> SyncReport:
+        """Bring the index in line with a file or folder.
+
+        Raises:
+            FileNotFoundError: `path` does not exist.
+        """
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        root = (path if path.is_dir() else path.parent).resolve()
+        files, skipped = find_files(path)
+        report = SyncReport(files=[FileOutcome(s.path, "skipped", s.reason) for s in skipped])
+        pending = self._plan(files, root, report)
+        loaded: list[tuple[_Pending, str]] = []
+        docs = self._load(pending, report, loaded, progress)
+        result = index(
+            docs,
+            self.records,
+            self.store,
+            cleanup="incremental",
+            source_id_key="source",
+            key_encoder=lambda doc: str(doc.id),
+        )
+        report.chunks_added = result["num_added"]
+        report.chunks_deleted = result["num_deleted"]
+        report.chunks_unchanged = result["num_skipped"]
+        for item, title in loaded:
+            self.store.local.put_document(DocumentRecord(item.source, str(root), item.sha256, title))
+            report.files.append(FileOutcome(item.source, item.status))
+        if path.is_dir():
+            self._delete_missing(root, {source_id(f, root) for f in files}, report)
+        return report
+
+    def _plan(self, files: list[Path], root: Path, report: SyncReport) -> list[_Pending]:
+        pending = []
+        for file in files:
+            source = source_id(file, root)
+            sha = file_sha256(file)
+            known = self.store.local.document(source)
+            if known and known.root != str(root):
+                reason = f"a source named {source} is already indexed from {known.root}; remove it first"
+                report.files.append(FileOutcome(source, "failed", reason))
+            elif known and known.sha256 == sha:
+                report.files.append(FileOutcome(source, "unchanged"))
+            else:
+                pending.append(_Pending(file, source, sha, "updated" if known else "added"))
+        return pending
+
+    def _load(
+        self, pending: list[_Pending], report: SyncReport, loaded: list[tuple[_Pending, str]], progress: Progress | None
+    ) -> Iterator[LCDocument]:
+        for done, item in enumerate(pending, start=1):
+            if progress:
+                progress(done, len(pending), item.source)
+            try:
+                document = load_file(item.path, item.source)
+            except LoadError as err:
+                report.files.append(FileOutcome(item.source, "failed", err.reason))
+                continue
+            chunks = split_document(document, self.tokenizer, self.chunking)
+            if not chunks:  # an emptied file: its old chunks are stale
+                report.chunks_deleted += self._delete_chunks(item.source)
+            loaded.append((item, document.title))
+            yield from (chunk_to_document(chunk) for chunk in chunks)
+
+    def _delete_missing(self, root: Path, present: set[str], report: SyncReport) -> None:
+        for record in self.store.local.documents_under(str(root)):
+            if record.source not in present:
+                report.chunks_deleted += self.remove(record.source)
+                report.files.append(FileOutcome(record.source, "deleted"))
+
+    def _delete_chunks(self, source: str) -> int:
+        keys = sorted(set(self.records.list_keys(group_ids=[source])) | set(self.store.local.chunk_ids(source)))
+        if keys:
+            self.store.delete(keys)
+            self.records.delete_keys(keys)
+        return len(keys)
+
+    def remove(self, source: str) -> int:
+        """Delete a source's chunks and manifest entry; returns the number of chunks deleted."""
+        deleted = self._delete_chunks(source)
+        self.store.local.delete_document(source)
+        return deleted

@@ -1,0 +1,128 @@
+"""The `qa` command line: a thin front-end over `QA`.
+
+User errors print one line (`qa: error: ...`) and exit 2; an ingest in which
+some files failed exits 1 after indexing the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.service import QA
+from qa.types import Answer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog="qa", description="Cited answers from your documents.")
+    parser.add_argument("--data-dir", type=Path, help="index directory (default: $QA_DATA_DIR or .qa)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser("ingest", help="index files or folders (default: seeds/)")
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default: 5)")
+    ask.add_argument("--source", action="append", dest="sources", metavar="SOURCE", help="only search this source")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub.add_parser("sources", help="list indexed sources with chunk counts")
+    remove = sub.add_parser("remove", help="remove a source from the index")
+    remove.add_argument("source")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qa` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        qa = QA(data_dir=args.data_dir)
+        return COMMANDS[args.command](qa, args)
+    except QAError as err:
+        print(f"qa: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+def run_ingest(qa: QA, args: argparse.Namespace) -> int:
+    """`qa ingest`: sync paths and report per-file problems."""
+    from tqdm import tqdm
+
+    bar = None if args.quiet else tqdm(total=0, unit="file", desc="ingesting", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int, source: str) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(source[-40:])
+            bar.update(done - bar.n)
+
+    reports = qa.ingest(*args.paths, progress=progress)
+    if bar is not None:
+        bar.close()
+    failed = 0
+    for target, report in zip(args.paths or [qa.settings.seeds_dir], reports, strict=True):
+        for outcome in report.files:
+            if outcome.status in ("failed", "skipped"):
+                print(f"{outcome.status}: {outcome.source}: {outcome.reason}", file=sys.stderr)
+        failed += report.count("failed")
+        print(f"{target}: {report.summary()}")
+    return 1 if failed else 0
+
+
+def run_ask(qa: QA, args: argparse.Namespace) -> int:
+    """`qa ask`: print the answer and its citations (or JSON)."""
+    answer = qa.ask(args.question, k=args.k, sources=args.sources)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain-text rendering: the answer, then its sources (or the closest passages)."""
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines.append("Closest passages:")
+        for p in answer.passages[:3]:
+            page = f", p. {p.chunk.page}" if p.chunk.page else ""
+            snippet = " ".join(p.chunk.text.split())[:160]
+            lines.append(f"  [{p.rank}] {p.chunk.source}{page} ({p.score:.2f}): {snippet}…")
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        lines.append(f"  [{c.marker}] {c.source}{page}, chars {c.start}-{c.end}: “{c.quote}”")
+    return "\n".join(lines).rstrip()
+
+
+def run_sources(qa: QA, args: argparse.Namespace) -> int:
+    """`qa sources`: one line per source."""
+    counts = qa.sources()
+    if not counts:
+        print("nothing is indexed yet; run `qa ingest` (or `qa ingest PATH`)")
+        return 0
+    width = max(len(s) for s in counts)
+    for source, n in counts.items():
+        print(f"{source:<{width}}  {n:>5} chunks")
+    return 0
+
+
+def run_remove(qa: QA, args: argparse.Namespace) -> int:
+    """`qa remove SOURCE`."""
+    deleted = qa.remove(args.source)
+    print(f"removed {args.source} ({deleted} chunks)")
+    return 0
+
+
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "sources": run_sources, "remove": run_remove}
+
+if __name__ == "__main__":
+    sys.exit(main())

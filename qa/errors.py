@@ -1,0 +1,21 @@
+"""Errors a user can act on. Front-ends print `str(error)`; messages say what to do."""
+
+
+class QAError(Exception):
+    """Base of every error the product raises on purpose."""
+
+
+class ConfigError(QAError):
+    """The set-up is wrong: a bad setting, a missing model directory."""
+
+
+class IndexMissingError(QAError):
+    """A question was asked before anything was ingested."""
+
+
+class IngestError(QAError):
+    """A path given to ingest cannot be read at all."""
+
+
+class SourceNotFoundError(QAError):
+    """A source named for removal or filtering is not in the index."""

