@@ -1,8 +1,9 @@
 """Extractive answers: the sentences of the retrieved passages that answer the question.
 
 Each sentence of each passage is scored by its cosine to the question (vectors
-embedded at ingest) and by the IDF-weighted share of the question's content words
-it contains. The best one or few become the answer, each followed by `[n]`; when
+embedded at ingest), the IDF-weighted share of the question's content words it
+contains, its passage's cosine, and whether it offers the kind of answer the
+question asks for (a number, a date, a name). The best one or few become the answer, each followed by `[n]`; when
 even the best is weak, the answer abstains and shows the closest passages.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.local import STOPWORDS, LocalIndex
+from qa.answer_types import offers_answer_type, question_type
 from qa.types import Answer, Citation, Passage
 
 NO_ANSWER = "The sources do not answer this question."
@@ -25,9 +27,10 @@ NO_ANSWER = "The sources do not answer this question."
 class Weights:
     """How sentence features combine into one score."""
 
-    dense: float = 0.6
-    lexical: float = 0.4
-    passage: float = 0.1
+    dense: float = 0.5
+    lexical: float = 0.5
+    passage: float = 0.2
+    answer_type: float = 0.08
 
 
 @dataclass(frozen=True)
@@ -81,14 +84,16 @@ class ExtractiveAnswerer:
         self,
         local: LocalIndex,
         max_sentences: int = 3,
-        max_words: int = 45,
-        abstain_below: float = 0.42,
+        max_words: int = 60,
+        margin: float = 0.2,
+        abstain_below: float = 0.46,
         weights: Weights = Weights(),
     ) -> None:
         """Read sentence vectors from `local`; thresholds come from settings."""
         self.local = local
         self.max_sentences = max_sentences
         self.max_words = max_words
+        self.margin = margin
         self.abstain_below = abstain_below
         self.weights = weights
 
@@ -105,11 +110,13 @@ class ExtractiveAnswerer:
                     text = chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
                     raw.append((passage, sentence, text))
         lexical = lexical_scores(question, [text for _, _, text in raw])
+        wanted = question_type(question)
         w = self.weights
         scored = []
         for (passage, sentence, text), lex in zip(raw, lexical, strict=True):
             dense = float(sentence.vector @ query)
-            score = w.dense * dense + w.lexical * lex + w.passage * passage.score
+            typed = offers_answer_type(wanted, text, question)
+            score = w.dense * dense + w.lexical * lex + w.passage * passage.score + w.answer_type * typed
             scored.append(Candidate(passage, sentence.start, sentence.end, text, sentence.vector, dense, lex, score))
         return sorted(scored, key=lambda c: -c.score)
 
@@ -123,12 +130,16 @@ class ExtractiveAnswerer:
         return Answer(question, text, tuple(c.citation() for c in chosen), tuple(passages))
 
     def select(self, ranked: Sequence[Candidate]) -> list[Candidate]:
-        """The best sentence, plus close runners-up that add something and fit the word budget."""
+        """The best sentence, plus runners-up within `margin` of it that add something and fit the word budget.
+
+        A close runner-up is often the sentence that holds the answer when the best one
+        only restates the question, so it is worth its words.
+        """
         best = ranked[0]
         chosen = [best]
         words = len(best.text.split())
         for candidate in ranked[1:]:
-            if len(chosen) >= self.max_sentences or candidate.score < best.score - 0.08:
+            if len(chosen) >= self.max_sentences or candidate.score < best.score - self.margin:
                 break
             size = len(candidate.text.split())
             redundant = any(float(candidate.vector @ c.vector) > 0.9 for c in chosen)

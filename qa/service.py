@@ -76,7 +76,7 @@ class QA:
     def answerer(self) -> ExtractiveAnswerer:
         """The extractive (no LLM) answerer."""
         a = self.settings.answer
-        return ExtractiveAnswerer(self.store.local, a.max_sentences, a.max_words, a.abstain_below)
+        return ExtractiveAnswerer(self.store.local, a.max_sentences, a.max_words, a.margin, a.abstain_below)
 
     def ingest(self, *paths: str | Path, progress: Progress | None = None) -> list[SyncReport]:
         """Sync files or folders into the index (default: the seeds folder).

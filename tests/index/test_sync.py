@@ -1,0 +1,130 @@
+"""Incremental sync through LangChain's indexing API, against real Chroma and MiniLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+
+from qa import QA
+
+ALPHA = "The alpha reactor was commissioned in 1998. It produces steam for the northern district."
+BETA = "The beta library lends rare maps. Its reading room opens at nine in the morning."
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_pdf(path: Path, text: str) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+
+
+def store_counts(qa: QA) -> tuple[int, int, int]:
+    """Chunks in Chroma, in the local keyword index, and in the record manager."""
+    records = len(qa._syncer.records.list_keys())
+    return qa.store.chroma._collection.count(), qa.store.local.count(), records
+
+
+def test_first_ingest_reports_added_files_and_embeds_their_chunks(qa: QA, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    write(docs, "beta.md", BETA)
+    report = qa.ingest(docs)[0]
+    assert report.count("added") == 2
+    assert report.chunks_added == 2
+    assert qa.sources() == {"alpha.txt": 1, "beta.md": 1}
+
+
+def test_second_ingest_of_unchanged_files_embeds_nothing(qa: QA, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    qa.ingest(docs)
+    report = qa.ingest(docs)[0]
+    assert report.count("unchanged") == 1
+    assert report.chunks_added == 0
+    assert report.chunks_deleted == 0
+
+
+def test_edited_file_has_its_old_chunks_replaced(qa: QA, docs: Path) -> None:
+    path = write(docs, "alpha.txt", ALPHA)
+    qa.ingest(docs)
+    path.write_text("The gamma observatory tracks comets from a mountain ridge.", encoding="utf-8")
+    report = qa.ingest(docs)[0]
+    assert report.count("updated") == 1
+    assert (report.chunks_added, report.chunks_deleted) == (1, 1)
+    texts = [p.chunk.text for p in qa.retrieve("reactor steam", k=5)]
+    assert texts == ["The gamma observatory tracks comets from a mountain ridge."]
+    assert store_counts(qa) == (1, 1, 1)
+
+
+def test_file_removed_from_folder_is_deleted_on_sync(qa: QA, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    gone = write(docs, "beta.txt", BETA)
+    qa.ingest(docs)
+    gone.unlink()
+    report = qa.ingest(docs)[0]
+    assert [f.source for f in report.files if f.status == "deleted"] == ["beta.txt"]
+    assert qa.sources() == {"alpha.txt": 1}
+    assert store_counts(qa) == (1, 1, 1)
+
+
+def test_file_that_fails_to_parse_keeps_its_previous_chunks(qa: QA, docs: Path) -> None:
+    pdf = docs / "report.pdf"
+    write_pdf(pdf, ALPHA)
+    qa.ingest(docs)
+    pdf.write_bytes(b"%PDF-1.4 this is not really a pdf \x00\x01\x02")
+    report = qa.ingest(docs)[0]
+    failed = [f for f in report.files if f.status == "failed"]
+    assert [f.source for f in failed] == ["report.pdf"]
+    assert failed[0].reason
+    assert qa.sources() == {"report.pdf": 1}
+    assert "reactor" in qa.retrieve("alpha reactor", k=1)[0].chunk.text
+
+
+def test_failed_file_does_not_stop_the_rest_being_indexed(qa: QA, docs: Path) -> None:
+    (docs / "broken.pdf").write_bytes(b"not a pdf at all")
+    (docs / "picture.png").write_bytes(b"\x89PNG\r\n")
+    write(docs, "alpha.txt", ALPHA)
+    report = qa.ingest(docs)[0]
+    statuses = {f.source: f.status for f in report.files}
+    assert statuses == {"broken.pdf": "failed", "picture.png": "skipped", "alpha.txt": "added"}
+    assert qa.sources() == {"alpha.txt": 1}
+
+
+def test_same_name_from_another_folder_is_refused_without_touching_the_first(qa: QA, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    write(first, "notes.txt", ALPHA)
+    write(second, "notes.txt", BETA)
+    qa.ingest(first)
+    report = qa.ingest(second)[0]
+    assert report.files[0].status == "failed"
+    assert "already indexed" in report.files[0].reason
+    assert "reactor" in qa.retrieve("notes", k=1)[0].chunk.text
+
+
+def test_remove_deletes_a_source_from_every_store(qa: QA, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    write(docs, "beta.txt", BETA)
+    qa.ingest(docs)
+    assert qa.remove("beta.txt") == 1
+    assert qa.sources() == {"alpha.txt": 1}
+    assert store_counts(qa) == (1, 1, 1)
+
+
+def test_pdf_chunks_carry_their_page_number(qa: QA, docs: Path) -> None:
+    pdf = FPDF()
+    for text in (ALPHA, BETA):
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(docs / "two.pdf"))
+    qa.ingest(docs)
+    passage = qa.retrieve("When does the reading room of the beta library open?", k=1)[0]
+    assert passage.chunk.page == 2
