@@ -73,9 +73,7 @@ class ChunkingConfig:
     hard_limit: int = 254
 
 
-def split_document(
-    doc: Document, tokenizer: Tokenizer, config: ChunkingConfig = ChunkingConfig()
-) -> list[Chunk]:
+def split_document(doc: Document, tokenizer: Tokenizer, config: ChunkingConfig = ChunkingConfig()) -> list[Chunk]:
     """Split a document into overlapping chunks of whole sentences.
 
     Paginated documents are split page by page, so no chunk crosses a page. A

@@ -30,7 +30,7 @@ def _load_model(model_path: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return SentenceTransformer(model_path, device="cpu", local_files_only=True)
 
 
@@ -72,7 +72,7 @@ class SentenceTransformerEmbedder(Embeddings):
         return np.asarray(vectors, dtype=np.float32)
 
     def _embed_one(self, text: str) -> np.ndarray:
-        vector = self.encode([text])[0]
+        vector: np.ndarray = self.encode([text])[0]
         vector.setflags(write=False)
         return vector
 
@@ -82,8 +82,10 @@ class SentenceTransformerEmbedder(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embed passages."""
-        return self.encode(texts).tolist()
+        vectors: list[list[float]] = self.encode(texts).tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
         """LangChain interface: embed one question."""
-        return self.query_vector(text).tolist()
+        vector: list[float] = self.query_vector(text).tolist()
+        return vector

@@ -22,9 +22,7 @@ from pypdf import PdfReader
 
 from index.types import Document, PageSpan
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
-    {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
-)
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _SNIFF_BYTES = 8192
@@ -33,9 +31,7 @@ _SPACES = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_DROPPED_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
-)
+_DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote body br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol p "

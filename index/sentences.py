@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 
 # Matched case-insensitively: these are written in lower case in running text.
-_LOWER_ABBREVIATIONS = frozenset(
-    {"vs", "etc", "e.g", "i.e", "cf", "al", "approx", "a.m", "p.m", "pp"}
-)
+_LOWER_ABBREVIATIONS = frozenset({"vs", "etc", "e.g", "i.e", "cf", "al", "approx", "a.m", "p.m", "pp"})
 
 # Matched as written or in capitals: lower-case "no." can end a sentence, "No. 5" can't.
 _TITLE_ABBREVIATIONS = frozenset(

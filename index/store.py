@@ -84,7 +84,9 @@ class ChunkStore(VectorStore):
         self.local.add(chunks, sentences)
         return list(ids)
 
-    def add_texts(self, texts: Iterable[str], metadatas: list[dict[str, Any]] | None = None, **kwargs: Any) -> list[str]:
+    def add_texts(
+        self, texts: Iterable[str], metadatas: list[dict[str, Any]] | None = None, **kwargs: Any
+    ) -> list[str]:
         """LangChain interface; chunks come in through `add_documents`."""
         docs = [LCDocument(page_content=t, metadata=m) for t, m in zip(texts, metadatas or [], strict=True)]
         return self.add_documents(docs, **kwargs)
@@ -98,18 +100,18 @@ class ChunkStore(VectorStore):
 
     def _embed_sentences(self, chunks: Sequence[Chunk]) -> list[list[SentenceVector]]:
         spans = [[(c.start + s, c.start + e) for s, e in split_sentences(c.text)] for c in chunks]
-        texts = [c.text[s - c.start : e - c.start] for c, chunk_spans in zip(chunks, spans) for s, e in chunk_spans]
+        texts = [
+            c.text[s - c.start : e - c.start]
+            for c, chunk_spans in zip(chunks, spans, strict=True)
+            for s, e in chunk_spans
+        ]
         vectors = iter(self.embedder.encode(texts))
         return [[SentenceVector(s, e, next(vectors)) for s, e in chunk_spans] for chunk_spans in spans]
 
-    def dense_search(
-        self, vector: Sequence[float], n: int, sources: Sequence[str] | None = None
-    ) -> list[tuple[str, float]]:
+    def dense_search(self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunks to a query vector: (id, cosine similarity), best first."""
-        where = {"source": {"$in": list(sources)}} if sources else None
-        hits = self.chroma.similarity_search_by_vector_with_relevance_scores(
-            np.asarray(vector, dtype=np.float32).tolist(), k=n, filter=where
-        )
+        where: dict[str, Any] | None = {"source": {"$in": list(sources)}} if sources else None
+        hits = self.chroma.similarity_search_by_vector_with_relevance_scores(vector.tolist(), k=n, filter=where)
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:

@@ -74,7 +74,7 @@ def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
     n = len(sentences)
     weights = [math.log(1 + n / (1 + sum(row[j] for row in hits))) for j in range(len(terms))]
     total = sum(weights)
-    return [sum(w for w, hit in zip(weights, row) if hit) / total for row in hits]
+    return [sum(w for w, hit in zip(weights, row, strict=True) if hit) / total for row in hits]
 
 
 class ExtractiveAnswerer:

@@ -23,11 +23,12 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> li
 class HybridRetriever:
     """Ranks chunks for a question with dense and keyword search."""
 
-    def __init__(self, store: ChunkStore, candidates: int = 30, rrf_k: int = 60) -> None:
-        """Use `candidates` hits from each search before fusing."""
+    def __init__(self, store: ChunkStore, candidates: int = 30, rrf_k: int = 60, keyword_floor: float = 0.5) -> None:
+        """Fuse `candidates` hits from each search, keyword hits scoring at least `keyword_floor` of the best."""
         self.store = store
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.keyword_floor = keyword_floor
 
     def retrieve(
         self, question: str, k: int, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
@@ -37,6 +38,8 @@ class HybridRetriever:
         n = max(self.candidates, k)
         dense = self.store.dense_search(vector, n, sources) if mode != "keyword" else []
         keyword = self.store.local.search(question, n, sources) if mode != "dense" else []
+        if keyword:  # weak keyword matches (a common word only) are noise next to a strong one
+            keyword = [(i, score) for i, score in keyword if score >= self.keyword_floor * keyword[0][1]]
         rankings = [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
         top = [i for i, _ in reciprocal_rank_fusion(rankings, self.rrf_k)[:k]]
         cosines = dict(dense)

@@ -70,7 +70,7 @@ class QA:
     def retriever(self) -> HybridRetriever:
         """Dense + keyword retrieval over the store."""
         r = self.settings.retrieval
-        return HybridRetriever(self.store, candidates=r.candidates, rrf_k=r.rrf_k)
+        return HybridRetriever(self.store, r.candidates, r.rrf_k, r.keyword_floor)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

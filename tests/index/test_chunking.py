@@ -114,9 +114,7 @@ def test_chunks_are_in_document_order(tokenizer: WordPieceTokenizer) -> None:
     assert all(a.start < b.start and a.end < b.end for a, b in pairwise(chunks))
 
 
-def test_no_chunk_exceeds_the_model_window(
-    tokenizer: WordPieceTokenizer, model_count: Callable[[str], int]
-) -> None:
+def test_no_chunk_exceeds_the_model_window(tokenizer: WordPieceTokenizer, model_count: Callable[[str], int]) -> None:
     texts = [seed_document().text, synthetic_text(), long_run_on(), "x" * 5000, "a-b/" * 800]
     for text in texts:
         for chunk in split_document(Document("t.txt", "T", text), tokenizer):

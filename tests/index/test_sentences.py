@@ -12,10 +12,7 @@ def sentences(text: str) -> list[str]:
 
 
 def test_the_brief_example_gives_three_sentences() -> None:
-    text = (
-        "Guterres arrived in Tripoli on April 4. After all, the U.N. Secretary-General "
-        "was there. Dr. Smith agreed!"
-    )
+    text = "Guterres arrived in Tripoli on April 4. After all, the U.N. Secretary-General was there. Dr. Smith agreed!"
     assert sentences(text) == [
         "Guterres arrived in Tripoli on April 4.",
         "After all, the U.N. Secretary-General was there.",

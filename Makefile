@@ -1,0 +1,34 @@
+# The README's two commands: `make run` (set up, index seeds/, answer a sample question) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+QA := $(VENV)/bin/qa
+PYTHON ?= python3
+QUESTION ?= When did Haftar announce his offensive on Tripoli?
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test lint clean
+
+setup: $(VENV)/.installed
+
+# torch is installed first and pinned: the local CPU build, never the CUDA one.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: setup
+	$(QA) ingest seeds/
+	$(QA) ask "$(QUESTION)"
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check qa index tests bench
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .qa .pytest_cache
