@@ -33,7 +33,7 @@ _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "  # noqa: SIM905
+    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol p "
     "pre section summary table tbody tfoot thead tr ul".split()
 )
