@@ -7,7 +7,7 @@ QUESTION ?= When did Haftar announce his offensive on Tripoli?
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint eval-seeds baseline-seeds clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,13 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The seeds regression set against the committed baseline: exits 1 when a metric drops.
+eval-seeds: setup
+	QA_DATA_DIR="$$(mktemp -d)" $(QA) eval seeds --baseline bench/baselines/seeds.json
+
+baseline-seeds: setup
+	QA_DATA_DIR="$$(mktemp -d)" $(QA) eval seeds --save-baseline bench/baselines/seeds.json
 
 lint: setup
 	$(VENV)/bin/ruff check qa index tests bench

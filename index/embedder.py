@@ -80,6 +80,10 @@ class SentenceTransformerEmbedder(Embeddings):
         """Embed a question; recent questions are cached, so retrieval and answering share one pass."""
         return self._query_cache(text)
 
+    def clear_cache(self) -> None:
+        """Forget cached question vectors (benchmarks use it to time cold questions)."""
+        self._query_cache.cache_clear()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain interface: embed passages."""
         vectors: list[list[float]] = self.encode(texts).tolist()

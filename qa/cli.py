@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from qa.errors import QAError
 from qa.service import QA
@@ -32,6 +34,17 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default: 5)")
     ask.add_argument("--source", action="append", dest="sources", metavar="SOURCE", help="only search this source")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+
+    evaluate = sub.add_parser("eval", help="run a question set: metrics, report, baseline check")
+    evaluate.add_argument("set", type=Path, metavar="SET", help="questions .jsonl, a folder with docs/, or BEIR")
+    evaluate.add_argument("-k", type=int, default=None, help="passages per answer (default: 5)")
+    evaluate.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    evaluate.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    evaluate.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    evaluate.add_argument("--baseline", type=Path, metavar="FILE", help="compare with an earlier --json result")
+    evaluate.add_argument("--tolerance", type=float, default=0.02, help="allowed drop per metric (default 0.02)")
+    evaluate.add_argument("--save-baseline", type=Path, metavar="FILE", help="write this result as a baseline")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("sources", help="list indexed sources with chunk counts")
     remove = sub.add_parser("remove", help="remove a source from the index")
@@ -55,19 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_ingest(qa: QA, args: argparse.Namespace) -> int:
     """`qa ingest`: sync paths and report per-file problems."""
-    from tqdm import tqdm
-
-    bar = None if args.quiet else tqdm(total=0, unit="file", desc="ingesting", file=sys.stderr, leave=False)
-
-    def progress(done: int, total: int, source: str) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.set_postfix_str(source[-40:])
-            bar.update(done - bar.n)
-
-    reports = qa.ingest(*args.paths, progress=progress)
-    if bar is not None:
-        bar.close()
+    with _progress_bar(args.quiet, "file") as update:
+        reports = qa.ingest(*args.paths, progress=lambda done, total, _source: update(done, total))
     failed = 0
     for target, report in zip(args.paths or [qa.settings.seeds_dir], reports, strict=True):
         for outcome in report.files:
@@ -122,7 +124,73 @@ def run_remove(qa: QA, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask, "sources": run_sources, "remove": run_remove}
+def run_eval(qa: QA, args: argparse.Namespace) -> int:
+    """`qa eval`: exit 1 when a metric dropped past the tolerance against --baseline."""
+    from qa import evaluate
+    from qa.questions import load_question_set
+    from qa.report import render_report
+
+    baseline = _read_json(args.baseline) if args.baseline else None
+    qset = load_question_set(args.set, evaluate.default_cache(qa.settings.data_dir))
+    with _progress_bar(args.quiet, "questions") as progress:
+        result = evaluate.evaluate(
+            qa, qset, k=args.k or qa.settings.retrieval.top_k, mode=args.retrieval, progress=progress
+        )
+    changes, flipped = evaluate.compare(result, baseline, args.tolerance) if baseline else ([], [])
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(evaluate.format_summary(result, changes))
+    for qid in flipped:
+        print(f"flipped pass -> fail: {qid}", file=sys.stderr)
+    if args.html:
+        args.html.write_text(render_report(result, baseline), encoding="utf-8")
+        print(f"report: {args.html}", file=sys.stderr)
+    if args.save_baseline:
+        args.save_baseline.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"baseline saved: {args.save_baseline}", file=sys.stderr)
+    regressed = [c.name for c in changes if c.regressed]
+    if regressed:
+        print(f"qa: regression beyond {args.tolerance}: {', '.join(regressed)}", file=sys.stderr)
+    return 1 if regressed else 0
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise QAError(f"{path}: cannot read baseline ({err})") from err
+    if not isinstance(data, dict) or "metrics" not in data:
+        raise QAError(f"{path}: not a `qa eval --json` result (no 'metrics')")
+    return data
+
+
+@contextmanager
+def _progress_bar(quiet: bool, unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr fed by (done, total) calls; silent when quiet."""
+    from tqdm import tqdm
+
+    bar = None if quiet else tqdm(total=0, unit=unit, file=sys.stderr, leave=False, disable=None)  # None: TTY only
+
+    def update(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+COMMANDS = {
+    "ingest": run_ingest,
+    "ask": run_ask,
+    "eval": run_eval,
+    "sources": run_sources,
+    "remove": run_remove,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,3 +19,7 @@ class IngestError(QAError):
 
 class SourceNotFoundError(QAError):
     """A source named for removal or filtering is not in the index."""
+
+
+class QuestionSetError(QAError):
+    """A question set cannot be read; the message names the file, line and field."""

@@ -102,19 +102,22 @@ class QA:
         self._require_index()
         return self.retriever.retrieve(question, k, self._check_sources(sources), mode)
 
-    def ask(self, question: str, k: int | None = None, sources: Sequence[str] | None = None) -> Answer:
+    def ask(
+        self, question: str, k: int | None = None, sources: Sequence[str] | None = None, retrieval: Mode = "hybrid"
+    ) -> Answer:
         """Answer `question` with cited sentences, or abstain.
 
         Args:
             question: a natural-language question.
             k: passages to retrieve (default: settings.retrieval.top_k).
             sources: restrict retrieval to these sources (as listed by `sources()`).
+            retrieval: "hybrid" (default), or "dense" / "keyword" alone (for comparisons).
 
         Raises:
             IndexMissingError: nothing has been ingested yet.
             QAError: an empty or over-long question, a bad `k`, an unknown source.
         """
-        passages = self.retrieve(question, k, sources)
+        passages = self.retrieve(question, k, sources, retrieval)
         query = self.embedder.query_vector(question.strip())
         return self.answerer.answer(question.strip(), query, passages)
 

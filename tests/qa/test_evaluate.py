@@ -1,0 +1,140 @@
+"""`qa eval`: question sets, a real run, baselines and the HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa import QA
+from qa.cli import main
+from qa.errors import QuestionSetError
+from qa.evaluate import evaluate
+from qa.questions import load_question_set
+
+DOCS = {
+    "lighthouse.txt": "The Grey Point lighthouse was built in 1872. Its lamp can be seen 30 kilometres out to sea.",
+    "ferry.txt": "The harbour ferry leaves every hour. A return ticket costs eight euros.",
+    "bakery.md": "# Bakery\n\nThe corner bakery sells rye bread. It opens at six in the morning.",
+}
+QUESTIONS = [
+    {
+        "id": "q1",
+        "question": "When was the Grey Point lighthouse built?",
+        "answers": ["1872"],
+        "source_ids": ["lighthouse.txt"],
+    },
+    {
+        "id": "q2",
+        "question": "How much is a return ferry ticket?",
+        "answers": ["eight euros"],
+        "source_ids": ["ferry.txt"],
+    },
+    {
+        "id": "q3",
+        "question": "What time does the bakery open?",
+        "answers": ["six in the morning"],
+        "source_ids": ["bakery.md"],
+    },
+    {"id": "q4", "question": "Who won the 1998 chess olympiad?", "answers": [], "source_ids": [], "unanswerable": True},
+]
+
+
+@pytest.fixture
+def question_set(tmp_path: Path) -> Path:
+    folder = tmp_path / "small-set"
+    (folder / "docs").mkdir(parents=True)
+    for name, text in DOCS.items():
+        (folder / "docs" / name).write_text(text)
+    (folder / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in QUESTIONS) + "\n")
+    return folder
+
+
+def run_cli(*args: str) -> int:
+    return main([*args])
+
+
+def test_run_on_a_small_set_scores_every_question(qa: QA, question_set: Path) -> None:
+    qset = load_question_set(question_set, qa.settings.data_dir / "eval")
+    result = evaluate(qa, qset, k=3)
+    metrics = result["metrics"]
+    assert result["n_questions"] == 4
+    assert metrics["hit@1"] == 1.0
+    assert metrics["answer_contains"] == 1.0
+    assert metrics["abstain_recall"] == 1.0
+    assert metrics["false_abstain_rate"] == 0.0
+    assert metrics["citation_source_precision"] == 1.0
+    assert [q["passed"] for q in result["questions"]] == [True, True, True, True]
+    assert result["questions"][0]["gold_rank"] == 1
+
+
+def test_set_documents_are_indexed_once_and_cached(qa: QA, question_set: Path) -> None:
+    qset = load_question_set(question_set, qa.settings.data_dir / "eval")
+    evaluate(qa, qset, k=3)
+    cached = list((qa.settings.data_dir / "eval").iterdir())
+    assert len(cached) == 1
+    evaluate(qa, qset, k=3)
+    assert list((qa.settings.data_dir / "eval").iterdir()) == cached
+    again = QA(data_dir=cached[0]).ingest(question_set / "docs")[0]
+    assert again.chunks_added == 0 and again.count("unchanged") == 3
+
+
+def test_a_bad_line_names_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps(QUESTIONS[0]) + "\n" + json.dumps({"id": "q2", "question": "Why?", "answers": "x"}))
+    with pytest.raises(QuestionSetError, match=r"questions\.jsonl:2: field 'answers'"):
+        load_question_set(path, tmp_path)
+
+
+def test_beir_folder_is_read_with_its_qrels(tmp_path: Path, qa: QA) -> None:
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    corpus = [
+        {"_id": "d1", "title": "Lighthouse", "text": DOCS["lighthouse.txt"]},
+        {"_id": "d2", "title": "Ferry", "text": DOCS["ferry.txt"]},
+    ]
+    (beir / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in corpus))
+    (beir / "queries.jsonl").write_text(
+        json.dumps({"_id": "x1", "text": "ferry ticket price"}) + "\n" + json.dumps({"_id": "x2", "text": "not judged"})
+    )
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nx1\td2\t1\n")
+    qset = load_question_set(beir, tmp_path / "cache")
+    assert [(q.id, q.source_ids) for q in qset.questions] == [("x1", ("d2.txt",))]
+    result = evaluate(qa, qset, k=2)
+    assert result["metrics"]["hit@1"] == 1.0
+
+
+def test_baseline_exits_one_on_a_planted_regression_and_zero_otherwise(
+    question_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir, baseline = str(tmp_path / "index"), tmp_path / "baseline.json"
+    assert run_cli("--data-dir", data_dir, "eval", "-q", str(question_set), "--save-baseline", str(baseline)) == 0
+    assert run_cli("--data-dir", data_dir, "eval", "-q", str(question_set), "--baseline", str(baseline)) == 0
+    # plant a regression: q2's gold answer changes, so q2 now fails where the baseline passed
+    questions = [dict(q) for q in QUESTIONS]
+    questions[1]["answers"] = ["nine euros"]
+    (question_set / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in questions))
+    capsys.readouterr()
+    assert run_cli("--data-dir", data_dir, "eval", "-q", str(question_set), "--baseline", str(baseline)) == 1
+    captured = capsys.readouterr()
+    assert "flipped pass -> fail: q2" in captured.err
+    assert "REGRESSED" in captured.out
+
+
+def test_html_report_has_a_row_per_question(question_set: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    assert run_cli("--data-dir", str(tmp_path / "index"), "eval", "-q", str(question_set), "--html", str(report)) == 0
+    page = report.read_text()
+    for q in QUESTIONS:
+        assert q["question"] in page
+    assert page.count('data-passed="true"') == 4
+
+
+def test_json_output_is_one_object_with_metrics_and_questions(
+    question_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("--data-dir", str(tmp_path / "index"), "eval", "-q", str(question_set), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_questions"] == 4
+    assert {"hit@1", "ndcg@10", "answer_f1", "abstain_recall", "answer_ms_p95"} <= set(data["metrics"])
