@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from qa import QA
+from qa.extractive import support
 
 
-def support(qa: QA, question: str, sources: list[str] | None) -> float:
-    """Score of the best sentence the answerer would pick (0 if there are none)."""
+def evidence(qa: QA, question: str, sources: list[str] | None) -> float:
+    """The support the answerer would compare with its threshold."""
     passages = qa.retrieve(question, sources=sources)
-    candidates = qa.answerer.candidates(question, qa.embedder.query_vector(question), passages)
-    return candidates[0].score if candidates else 0.0
+    return support(qa.answerer.candidates(question, qa.embedder.query_vector(question), passages))
 
 
 def collect(folder: Path, data_dir: Path) -> tuple[list[float], list[float]]:
@@ -40,12 +40,12 @@ def collect(folder: Path, data_dir: Path) -> tuple[list[float], list[float]]:
     for line in (folder / "questions.jsonl").read_text().splitlines():
         item = json.loads(line)
         if item.get("unanswerable"):
-            unanswerable.append(support(qa, item["question"], None))
+            unanswerable.append(evidence(qa, item["question"], None))
             continue
-        answerable.append(support(qa, item["question"], None))
+        answerable.append(evidence(qa, item["question"], None))
         others = [s for s in every if s not in item["source_ids"]]
         if others:
-            unanswerable.append(support(qa, item["question"], others))
+            unanswerable.append(evidence(qa, item["question"], others))
     return answerable, unanswerable
 
 
@@ -65,7 +65,7 @@ def main() -> None:
     print(f"{len(ans)} answerable, {len(una)} unanswerable")
     print("threshold  false-abstain(answerable)  abstain-recall(unanswerable)  balanced-acc")
     best = (0.0, 0.0)
-    for t in np.arange(0.20, 0.70, 0.02):
+    for t in np.arange(0.40, 1.20, 0.02):
         false_abstain, recall = float((ans < t).mean()), float((una < t).mean())
         balanced = (1 - false_abstain + recall) / 2
         best = max(best, (balanced, float(t)))

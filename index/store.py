@@ -25,6 +25,7 @@ from index.sentences import split_sentences
 from index.types import Chunk
 
 COLLECTION = "chunks"
+INDEX_FORMAT = 2  # bump when what is stored per chunk changes (2: context-pooled sentence vectors)
 
 
 def chunk_to_document(chunk: Chunk) -> LCDocument:
@@ -61,12 +62,19 @@ def open_chroma(data_dir: Path, embedder: Embeddings) -> Chroma:
     )
 
 
+def chroma_collection(chroma: Chroma) -> chromadb.Collection:
+    """The raw collection behind a LangChain Chroma store, for writes with precomputed vectors."""
+    collection: chromadb.Collection = chroma._client.get_collection(COLLECTION)
+    return collection
+
+
 class ChunkStore(VectorStore):
     """Chroma for chunk vectors plus LocalIndex for keywords and sentence vectors."""
 
     def __init__(self, chroma: Chroma, local: LocalIndex, embedder: SentenceTransformerEmbedder) -> None:
         """Wrap an open Chroma collection and local index."""
         self.chroma = chroma
+        self.collection = chroma_collection(chroma)
         self.local = local
         self.embedder = embedder
 
@@ -76,13 +84,23 @@ class ChunkStore(VectorStore):
         return self.embedder
 
     def add_documents(self, documents: list[LCDocument], **kwargs: Any) -> list[str]:
-        """Embed and store chunks in Chroma, then their keywords and sentences locally."""
-        ids = kwargs.get("ids") or [doc.id for doc in documents]
+        """Embed chunks and their sentences in one pass; store vectors in Chroma, the rest locally."""
+        ids = list(kwargs.get("ids") or [doc.id for doc in documents])
         chunks = [document_to_chunk(doc) for doc in documents]
-        sentences = self._embed_sentences(chunks)
-        self.chroma.add_documents(documents, ids=ids)
+        spans = [split_sentences(c.text) for c in chunks]
+        vectors, sentence_vectors = self.embedder.encode_chunks([c.text for c in chunks], spans)
+        self.collection.upsert(
+            ids=ids,
+            embeddings=vectors,
+            documents=[doc.page_content for doc in documents],
+            metadatas=[doc.metadata for doc in documents],
+        )
+        sentences = [
+            [SentenceVector(c.start + s, c.start + e, v) for (s, e), v in zip(chunk_spans, vecs, strict=True)]
+            for c, chunk_spans, vecs in zip(chunks, spans, sentence_vectors, strict=True)
+        ]
         self.local.add(chunks, sentences)
-        return list(ids)
+        return ids
 
     def add_texts(
         self, texts: Iterable[str], metadatas: list[dict[str, Any]] | None = None, **kwargs: Any
@@ -97,16 +115,6 @@ class ChunkStore(VectorStore):
             self.chroma.delete(ids=ids)
             self.local.delete(ids)
         return True
-
-    def _embed_sentences(self, chunks: Sequence[Chunk]) -> list[list[SentenceVector]]:
-        spans = [[(c.start + s, c.start + e) for s, e in split_sentences(c.text)] for c in chunks]
-        texts = [
-            c.text[s - c.start : e - c.start]
-            for c, chunk_spans in zip(chunks, spans, strict=True)
-            for s, e in chunk_spans
-        ]
-        vectors = iter(self.embedder.encode(texts))
-        return [[SentenceVector(s, e, next(vectors)) for s, e in chunk_spans] for chunk_spans in spans]
 
     def dense_search(self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunks to a query vector: (id, cosine similarity), best first."""

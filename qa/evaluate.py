@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from index.store import INDEX_FORMAT
 from qa.metrics import (
     contains_answer,
     exact_match,
@@ -45,7 +46,7 @@ def index_for(qa: QA, qset: QuestionSet) -> QA:
     for path in files:
         digest.update(str(path.relative_to(qset.docs)).encode() + b"\0" + path.read_bytes())
     chunking = qa.settings.chunking
-    digest.update(f"{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.name}".encode())
+    digest.update(f"{INDEX_FORMAT}/{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.name}".encode())
     data_dir = qa.settings.data_dir / "eval" / f"{qset.name}-{digest.hexdigest()[:16]}"
     engine = QA(settings=qa.settings.model_copy(update={"data_dir": data_dir}))
     engine.ingest(qset.docs)  # incremental: a cached index embeds nothing

@@ -77,6 +77,14 @@ def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
     return [sum(w for w, hit in zip(weights, row, strict=True) if hit) / total for row in hits]
 
 
+def support(ranked: Sequence[Candidate]) -> float:
+    """Evidence that the passages answer the question: the best sentence's score plus the largest
+    share of the question's content words that any one sentence covers (0 with no sentences)."""
+    if not ranked:
+        return 0.0
+    return ranked[0].score + max(c.lexical for c in ranked)
+
+
 class ExtractiveAnswerer:
     """Composes short cited answers from passage sentences, or abstains."""
 
@@ -85,8 +93,8 @@ class ExtractiveAnswerer:
         local: LocalIndex,
         max_sentences: int = 3,
         max_words: int = 60,
-        margin: float = 0.2,
-        abstain_below: float = 0.46,
+        margin: float = 0.18,
+        abstain_below: float = 0.70,
         weights: Weights = Weights(),
     ) -> None:
         """Read sentence vectors from `local`; thresholds come from settings."""
@@ -123,7 +131,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, query: np.ndarray, passages: Sequence[Passage]) -> Answer:
         """Answer from the passages, or abstain when the best sentence is weak."""
         ranked = self.candidates(question, query, passages)
-        if not ranked or ranked[0].score < self.abstain_below:
+        if support(ranked) < self.abstain_below:
             return Answer(question, NO_ANSWER, passages=tuple(passages), abstained=True)
         chosen = self.select(ranked)
         text = " ".join(f"{c.text} [{c.passage.rank}]" for c in chosen)

@@ -56,8 +56,8 @@ class AnswerSettings(BaseModel):
 
     max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an answer at most")
     max_words: int = Field(60, ge=5, description="Words in an answer at most (the first sentence always fits)")
-    margin: float = Field(0.2, ge=0, description="Runner-up sentences within this score of the best may join it")
-    abstain_below: float = Field(0.46, description="Abstain when the best sentence's support is below this")
+    margin: float = Field(0.18, ge=0, description="Runner-up sentences within this score of the best may join it")
+    abstain_below: float = Field(0.70, description="Abstain when the best sentence's support is below this")
 
 
 class Settings(BaseSettings):

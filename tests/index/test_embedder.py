@@ -1,0 +1,51 @@
+"""The embedder: normalised vectors from the bundled model, sentence vectors pooled in the same pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import SentenceTransformerEmbedder, pool_spans
+from index.sentences import split_sentences
+
+
+@pytest.fixture(scope="module")
+def embedder(model_path: Path) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(model_path)
+
+
+def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbedder) -> None:
+    vectors = embedder.encode(["A lighthouse on the cliff.", "Ferries leave hourly."])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_chunk_vectors_from_encode_chunks_equal_plain_encoding(embedder: SentenceTransformerEmbedder) -> None:
+    texts = ["The lamp was lit at dusk. Ships steered clear of the rocks.", "Bread is baked at six."]
+    chunks, _ = embedder.encode_chunks(texts, [split_sentences(t) for t in texts])
+    assert np.allclose(chunks, embedder.encode(texts), atol=1e-5)
+
+
+def test_each_sentence_gets_its_own_unit_vector_closest_to_its_topic(embedder: SentenceTransformerEmbedder) -> None:
+    text = "The harbour ferry leaves every hour. The bakery sells rye bread at dawn."
+    spans = split_sentences(text)
+    _, sentences = embedder.encode_chunks([text], [spans])
+    assert sentences[0].shape == (2, 384)
+    assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
+    query = embedder.query_vector("Where can I buy bread?")
+    assert float(sentences[0][1] @ query) > float(sentences[0][0] @ query)
+
+
+def test_pool_spans_averages_the_tokens_inside_each_span() -> None:
+    tokens = np.array([[9.0, 9.0], [1.0, 0.0], [0.0, 1.0], [0.0, 3.0], [9.0, 9.0]])
+    offsets = [(0, 0), (0, 3), (4, 7), (8, 11), (0, 0)]  # [CLS], three words, [SEP]
+    pooled = pool_spans(tokens, offsets, [(0, 7), (8, 11)], fallback=np.array([1.0, 0.0]))
+    assert np.allclose(pooled[0], np.array([1.0, 1.0]) / np.sqrt(2))
+    assert np.allclose(pooled[1], [0.0, 1.0])
+
+
+def test_pool_spans_falls_back_when_a_span_has_no_tokens() -> None:
+    pooled = pool_spans(np.ones((2, 2)), [(0, 0), (0, 3)], [(10, 12)], fallback=np.array([0.0, 2.0]))
+    assert np.allclose(pooled[0], [0.0, 1.0])
