@@ -132,9 +132,14 @@ def run_eval(qa: QA, args: argparse.Namespace) -> int:
 
     baseline = _read_json(args.baseline) if args.baseline else None
     qset = load_question_set(args.set, evaluate.default_cache(qa.settings.data_dir))
-    with _progress_bar(args.quiet, "questions") as progress:
+    with _progress_bar(args.quiet, "file") as indexing, _progress_bar(args.quiet, "question") as asking:
         result = evaluate.evaluate(
-            qa, qset, k=args.k or qa.settings.retrieval.top_k, mode=args.retrieval, progress=progress
+            qa,
+            qset,
+            k=args.k or qa.settings.retrieval.top_k,
+            mode=args.retrieval,
+            progress=asking,
+            ingest_progress=lambda done, total, _source: indexing(done, total),
         )
     changes, flipped = evaluate.compare(result, baseline, args.tolerance) if baseline else ([], [])
     if args.json:

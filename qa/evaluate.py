@@ -35,9 +35,10 @@ UNGATED = frozenset({"answer_words"})  # reported, but no regression check (not 
 _MARKER = re.compile(r"\s*\[\d+\]")
 
 Progress = Callable[[int, int], None]
+IngestProgress = Callable[[int, int, str], None]
 
 
-def index_for(qa: QA, qset: QuestionSet) -> QA:
+def index_for(qa: QA, qset: QuestionSet, progress: IngestProgress | None = None) -> QA:
     """The engine to ask: the current index, or a cached index of the set's own documents."""
     if qset.docs is None:
         return qa
@@ -49,7 +50,7 @@ def index_for(qa: QA, qset: QuestionSet) -> QA:
     digest.update(f"{INDEX_FORMAT}/{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.name}".encode())
     data_dir = qa.settings.data_dir / "eval" / f"{qset.name}-{digest.hexdigest()[:16]}"
     engine = QA(settings=qa.settings.model_copy(update={"data_dir": data_dir}))
-    engine.ingest(qset.docs)  # incremental: a cached index embeds nothing
+    engine.ingest(qset.docs, progress=progress)  # incremental: a cached index embeds nothing
     return engine
 
 
@@ -105,10 +106,15 @@ def run_question(engine: QA, q: Question, k: int, mode: Mode) -> dict[str, Any]:
 
 
 def evaluate(
-    qa: QA, qset: QuestionSet, k: int = 5, mode: Mode = "hybrid", progress: Progress | None = None
+    qa: QA,
+    qset: QuestionSet,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    progress: Progress | None = None,
+    ingest_progress: IngestProgress | None = None,
 ) -> dict[str, Any]:
     """Run every question of the set; returns the JSON-ready result (`qa eval --json`)."""
-    engine = index_for(qa, qset)
+    engine = index_for(qa, qset, ingest_progress)
     engine.retrieve(qset.questions[0].question, mode=mode)  # untimed warm-up: load the model, open the index
     records = []
     for done, q in enumerate(qset.questions, start=1):
