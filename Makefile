@@ -3,7 +3,6 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 QA := $(VENV)/bin/qa
 PYTHON ?= python3
-QUESTION ?= When did Haftar announce his offensive on Tripoli?
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -16,12 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[ui,dev]"
 	touch $@
 
+# Syncs seeds/ (fast when nothing changed), then serves the chat on 127.0.0.1:7860.
 run: setup
 	$(QA) ingest seeds/
-	$(QA) ask "$(QUESTION)"
+	$(QA) ui
 
 test: setup
 	$(PY) -m pytest

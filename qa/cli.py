@@ -46,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--save-baseline", type=Path, metavar="FILE", help="write this result as a baseline")
     evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    ui = sub.add_parser("ui", help="launch the chat UI (indexes seeds/ first if the index is empty)")
+    ui.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    ui.add_argument("--port", type=int, help="port (default 7860)")
+
+    feedback = sub.add_parser("feedback", help="answers rated in the UI")
+    feedback_sub = feedback.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = feedback_sub.add_parser("export", help="thumbs-down answers as a question set for `qa eval`")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
     sub.add_parser("sources", help="list indexed sources with chunk counts")
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
@@ -189,7 +198,39 @@ def _progress_bar(quiet: bool, unit: str) -> Iterator[Callable[[int, int], None]
             bar.close()
 
 
+def run_ui(qa: QA, args: argparse.Namespace) -> int:
+    """`qa ui`: index the seeds when the index is empty, then serve the chat until interrupted."""
+    try:
+        from ui.app import launch
+    except ImportError as err:
+        raise QAError(f"the chat UI needs gradio ({err.name} is missing): pip install -e '.[ui]'") from err
+
+    if not qa.sources():
+        print(f"the index is empty: ingesting {qa.settings.seeds_dir}", file=sys.stderr)
+        run_ingest(qa, argparse.Namespace(paths=[], quiet=False))
+    host, port = args.host or qa.settings.ui.host, args.port or qa.settings.ui.port
+    print(f"chat UI on http://{host}:{port} (Ctrl+C to stop)", file=sys.stderr)
+    launch(qa, host, port)
+    return 0
+
+
+def run_feedback(qa: QA, args: argparse.Namespace) -> int:
+    """`qa feedback export`: one JSON question per line, ready to complete and run with `qa eval`."""
+    from qa.feedback import export_feedback
+
+    questions = export_feedback(qa.settings.data_dir / "feedback.jsonl")
+    text = "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{len(questions)} questions written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 COMMANDS = {
+    "ui": run_ui,
+    "feedback": run_feedback,
     "ingest": run_ingest,
     "ask": run_ask,
     "eval": run_eval,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +14,7 @@ from index.store import ChunkStore, open_store
 from index.sync import Progress, Syncer, SyncReport, open_record_manager
 from qa.errors import ConfigError, IndexMissingError, IngestError, QAError, SourceNotFoundError
 from qa.extractive import ExtractiveAnswerer
+from qa.followup import fold_follow_up
 from qa.retrieval import HybridRetriever, Mode
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -103,7 +105,12 @@ class QA:
         return self.retriever.retrieve(question, k, self._check_sources(sources), mode)
 
     def ask(
-        self, question: str, k: int | None = None, sources: Sequence[str] | None = None, retrieval: Mode = "hybrid"
+        self,
+        question: str,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        retrieval: Mode = "hybrid",
+        history: Sequence[str] = (),
     ) -> Answer:
         """Answer `question` with cited sentences, or abstain.
 
@@ -112,14 +119,18 @@ class QA:
             k: passages to retrieve (default: settings.retrieval.top_k).
             sources: restrict retrieval to these sources (as listed by `sources()`).
             retrieval: "hybrid" (default), or "dense" / "keyword" alone (for comparisons).
+            history: earlier questions of the conversation, oldest first; a follow-up such as
+                "When did it start?" is searched together with the previous question.
 
         Raises:
             IndexMissingError: nothing has been ingested yet.
             QAError: an empty or over-long question, a bad `k`, an unknown source.
         """
-        passages = self.retrieve(question, k, sources, retrieval)
-        query = self.embedder.query_vector(question.strip())
-        return self.answerer.answer(question.strip(), query, passages)
+        question = self._check_question(question)
+        query = fold_follow_up(question, history)
+        passages = self.retrieve(query, k, sources, retrieval)
+        answer = self.answerer.answer(query, self.embedder.query_vector(query), passages)
+        return dataclasses.replace(answer, question=question)
 
     def sources(self) -> dict[str, int]:
         """Indexed sources with their chunk counts."""

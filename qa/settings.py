@@ -60,6 +60,17 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(0.70, description="Abstain when the best sentence's support is below this")
 
 
+class UISettings(BaseModel):
+    """The staff chat UI."""
+
+    host: str = Field("127.0.0.1", description="Address the UI listens on")
+    port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on")
+    max_upload_mb: float = Field(20, gt=0, description="Largest file staff may upload")
+    concurrency: int = Field(4, ge=1, le=64, description="Questions answered at the same time; more wait in a queue")
+    users: str | None = Field(None, description="Logins as 'user:password,user2:password2' (set it in the environment)")
+    users_file: Path | None = Field(None, description="File of 'user:password' lines; either setting turns login on")
+
+
 class Settings(BaseSettings):
     """Everything configurable, in one object passed down from the front-end."""
 
@@ -71,6 +82,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    ui: UISettings = UISettings()
 
 
 def load_settings(**overrides: Any) -> Settings:

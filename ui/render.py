@@ -1,0 +1,108 @@
+"""Answers as HTML for the chat and the sources panel. Pure functions, no Gradio.
+
+Everything that comes from a document or a file name goes through `escape_text`: HTML is
+escaped and so is Markdown syntax, so a source can neither run a script nor pull in an image.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+
+from qa.types import Answer, Citation, Passage
+
+NO_ANSWER_TITLE = "The sources do not answer this"
+EMPTY_SOURCES = '<div class="qa-sources-empty">Cited passages appear here.</div>'
+_MARKER = re.compile(r"\[(\d+)\]")
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~>"})
+
+
+def escape_text(text: str) -> str:
+    """Escape text for HTML and for Markdown (entities are never read as syntax)."""
+    return html.escape(text, quote=True).translate(_MARKDOWN)
+
+
+def cite_id(turn: int, marker: int) -> str:
+    """The element id of a cited passage in the sources panel."""
+    return f"cite-{turn}-{marker}"
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The chat message: the answer with each `[n]` a link to its passage in the sources panel."""
+    if answer.abstained:
+        return (
+            f'<div class="qa-abstained"><strong>{NO_ANSWER_TITLE}.</strong> '
+            "The closest passages are shown beside the chat.</div>"
+        )
+    markers = {c.marker for c in answer.citations}
+    parts = []
+    for i, piece in enumerate(_MARKER.split(answer.text)):
+        if i % 2 == 0:
+            parts.append(escape_text(piece))
+        elif int(piece) in markers:
+            parts.append(f'<a class="qa-cite" href="#{cite_id(turn, int(piece))}">[{piece}]</a>')
+        else:
+            parts.append(escape_text(f"[{piece}]"))
+    return "".join(parts)
+
+
+def answer_pieces(answer: Answer, turn: int) -> list[str]:
+    """The chat message in growing prefixes, one sentence more each, for streaming."""
+    full = answer_html(answer, turn)
+    if answer.abstained:
+        return [full]
+    ends = [m.end() for m in re.finditer(r"\[\d+\]</a>", full)] or [len(full)]
+    return [full[:end] for end in ends[:-1]] + [full]
+
+
+def highlight(passage: Passage, citations: list[Citation]) -> str:
+    """The passage text, escaped, with the quoted sentences wrapped in <mark>."""
+    chunk = passage.chunk
+    spans = sorted((c.start - chunk.start, c.end - chunk.start) for c in citations)
+    out, position = [], 0
+    for start, end in spans:
+        start, end = max(start, position), min(end, len(chunk.text))
+        if start >= end:
+            continue
+        out.append(escape_text(chunk.text[position:start]))
+        out.append(f"<mark>{escape_text(chunk.text[start:end])}</mark>")
+        position = end
+    out.append(escape_text(chunk.text[position:]))
+    return "".join(out)
+
+
+def passage_html(passage: Passage, citations: list[Citation], element_id: str) -> str:
+    """One passage card: file name, page, score, and the text with its quotes highlighted."""
+    chunk = passage.chunk
+    page = f" · page {chunk.page}" if chunk.page is not None else ""
+    return (
+        f'<div class="qa-source" id="{element_id}">'
+        f'<div class="qa-source-head"><span class="qa-marker">[{passage.rank}]</span> '
+        f'<span class="qa-file">{escape_text(chunk.source)}</span>{page}'
+        f'<span class="qa-score">{passage.score:.2f}</span></div>'
+        f'<div class="qa-passage">{highlight(passage, citations)}</div></div>'
+    )
+
+
+def sources_html(answer: Answer, turn: int) -> str:
+    """The sources panel: cited passages with highlighted quotes, then the others folded away."""
+    by_marker: dict[int, list[Citation]] = defaultdict(list)
+    for citation in answer.citations:
+        by_marker[citation.marker].append(citation)
+    cited = [p for p in answer.passages if p.rank in by_marker]
+    others = [p for p in answer.passages if p.rank not in by_marker]
+    blocks = [f"<h3>{'Closest passages' if answer.abstained else 'Cited passages'}</h3>"]
+    if answer.abstained:
+        blocks.append(f'<div class="qa-abstained">{NO_ANSWER_TITLE}.</div>')
+        cited, others = others, []
+    blocks += [passage_html(p, by_marker[p.rank], cite_id(turn, p.rank)) for p in cited]
+    if others:
+        inner = "".join(passage_html(p, [], f"passage-{turn}-{p.rank}") for p in others)
+        blocks.append(f"<details><summary>Other retrieved passages ({len(others)})</summary>{inner}</details>")
+    return f'<div class="qa-sources">{"".join(blocks)}</div>'
+
+
+def error_html(message: str) -> str:
+    """A problem shown in the chat instead of an answer."""
+    return f'<div class="qa-error">{escape_text(message)}</div>'
