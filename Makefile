@@ -6,7 +6,7 @@ PYTHON ?= python3
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test lint eval-seeds baseline-seeds clean
+.PHONY: setup browser run test lint eval-seeds baseline-seeds clean
 
 setup: $(VENV)/.installed
 
@@ -19,11 +19,16 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # Syncs seeds/ (fast when nothing changed), then serves the chat on 127.0.0.1:7860.
+# The UI tests drive Debian's Chromium through Playwright (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 run: setup
 	$(QA) ingest seeds/
 	$(QA) ui
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
 
 # The seeds regression set against the committed baseline: exits 1 when a metric drops.

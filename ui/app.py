@@ -112,6 +112,7 @@ def api_ask(qa: QA, question: str, k: int = 5) -> dict[str, Any]:
 def build_ui(qa: QA) -> gr.Blocks:
     """The chat, sources panel, settings and document management, wired to `qa`."""
     chat_handlers, documents = ChatHandlers(qa), DocumentManager(qa)
+    demo: gr.Blocks
     with gr.Blocks(title="Ask the documents") as demo:
         gr.Markdown("## Ask the documents\nAnswers quote the sources; click a marker like [1] to see its passage.")
         answers = gr.State([])
@@ -143,31 +144,39 @@ def build_ui(qa: QA) -> gr.Blocks:
             """Answer a question with cited sentences: the same object `qa ask --json` prints."""
             return api_ask(qa, question, k)
 
-        gr.api(ask_api, api_name="ask")
+        gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return demo
 
 
+def parse_users(lines: list[str]) -> list[tuple[str, str]]:
+    """'user:password' entries (blank lines and # comments skipped) as (user, password) pairs."""
+    users = []
+    for line in (line.strip() for line in lines):
+        if line and not line.startswith("#"):
+            user, sep, password = line.partition(":")
+            if not (sep and user and password):
+                raise QAError(f"ui.users: expected 'user:password', got {user!r} without a password")
+            users.append((user, password))
+    return users
+
+
 def login(qa: QA) -> list[tuple[str, str]] | None:
-    """Users from settings (`ui.users` and/or `ui.users_file`), or None when login is off."""
+    """Users from settings (`ui.users`, comma-separated, and/or `ui.users_file`), or None: login off."""
     ui = qa.settings.ui
-    lines = (ui.users or "").replace(",", "\n").splitlines()
+    lines = (ui.users or "").split(",")
     if ui.users_file is not None:
         try:
             lines += Path(ui.users_file).read_text(encoding="utf-8").splitlines()
         except OSError as err:
             raise QAError(f"ui.users_file: cannot read {ui.users_file} ({err.strerror})") from err
-    users = [tuple(line.strip().split(":", 1)) for line in lines if line.strip() and not line.startswith("#")]
-    for user in users:
-        if len(user) != 2 or not all(user):
-            raise QAError(f"ui.users: expected 'user:password', got {user[0]!r}")
-    return [(u, p) for u, p in users] or None  # type: ignore[misc]
+    return parse_users(lines) or None
 
 
 def launch(qa: QA, host: str | None = None, port: int | None = None, block: bool = True) -> gr.Blocks:
     """Serve the UI: warm engine, queue with a concurrency limit, upload size limit, optional login."""
     ui = qa.settings.ui
     qa.embedder.warm_up()
-    demo = build_ui(qa).queue(default_concurrency_limit=ui.concurrency, max_size=100)
+    demo: gr.Blocks = build_ui(qa).queue(default_concurrency_limit=ui.concurrency, max_size=100)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     demo.launch(
         server_name=host or ui.host,

@@ -1,0 +1,27 @@
+"""Follow-up questions fold the previous question into retrieval."""
+
+from __future__ import annotations
+
+from qa import QA
+from qa.followup import fold_follow_up, is_follow_up
+
+
+def test_a_question_that_refers_back_is_a_follow_up() -> None:
+    assert is_follow_up("When did it start?")
+    assert is_follow_up("And what about Egypt?")
+    assert not is_follow_up("When did Haftar's offensive start?")
+
+
+def test_follow_up_is_searched_with_the_previous_question() -> None:
+    assert fold_follow_up("When did it start?", ["Tell me about X.", "What was the offensive?"]) == (
+        "What was the offensive? When did it start?"
+    )
+    assert fold_follow_up("When did the offensive start?", ["What was it?"]) == "When did the offensive start?"
+    assert fold_follow_up("When did it start?", []) == "When did it start?"
+
+
+def test_follow_up_about_the_offensive_is_answered_in_context(seeded_qa: QA) -> None:
+    answer = seeded_qa.ask("When did it start?", history=["What was Haftar's offensive on Tripoli?"])
+    assert not answer.abstained
+    assert "April 4" in answer.text
+    assert answer.question == "When did it start?"

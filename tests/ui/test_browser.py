@@ -1,0 +1,180 @@
+"""The chat UI end to end in headless Chromium (Debian's `chromium`, driven by Playwright).
+
+One app is started on a free loopback port over a temporary index of `seeds/`; each test
+drives it as a person would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from qa import QA
+from ui.app import launch
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SEED_FILE = "000_e92089c36fa5833b.txt"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QA]]:
+    """The UI over a fresh index of seeds/, served on 127.0.0.1."""
+    qa = QA(data_dir=tmp_path_factory.mktemp("ui") / "index")
+    qa.ingest(SEEDS)
+    port = free_port()
+    demo = launch(qa, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/", qa
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required for the UI tests (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app: tuple[str, QA]) -> Iterator[Page]:
+    """A fresh page on the app that records every request it makes and every dialog it opens."""
+    context = browser.new_context(viewport={"width": 1300, "height": 950})
+    page = context.new_page()
+    page.requests = []  # type: ignore[attr-defined]
+    page.dialogs = []  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+    page.goto(app[0])
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def ask(page: Page, question: str, answers_before: int) -> str:
+    """Type a question, press Ask, wait for the new bot message (all sentences streamed) and return its text."""
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    bot = page.locator("#chat .bot .message-content, #chat .message.bot")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .message.bot').length > n", arg=answers_before, timeout=60_000
+    )
+    page.wait_for_function("() => document.querySelector('#question textarea').value === ''", timeout=60_000)
+    page.wait_for_timeout(500)
+    return bot.last.inner_text()
+
+
+def test_seed_question_is_answered_and_its_citation_shows_the_highlighted_passage(page: Page, tmp_path: Path) -> None:
+    answer = ask(page, "When did Haftar announce his offensive on Tripoli?", 0)
+    assert "April 4" in answer
+    page.locator("#chat a.qa-cite").first.click()
+    focused = page.locator("#sources .qa-source.qa-focus")
+    focused.wait_for()
+    assert SEED_FILE in focused.locator(".qa-file").inner_text()
+    assert "April 4" in focused.locator("mark").first.inner_text()
+    page.screenshot(path=str(tmp_path / "answered-chat.png"), full_page=True)
+    assert (tmp_path / "answered-chat.png").stat().st_size > 10_000
+
+
+def test_unanswerable_question_shows_an_abstention_with_closest_passages(page: Page) -> None:
+    answer = ask(page, "Who won the 2018 FIFA World Cup?", 0)
+    assert "The sources do not answer this" in answer
+    assert "Closest passages" in page.locator("#sources").inner_text()
+
+
+def test_follow_up_question_is_understood_in_context(page: Page) -> None:
+    ask(page, "What was Haftar's offensive on Tripoli?", 0)
+    assert "April 4" in ask(page, "When did it start?", 1)
+
+
+def test_uploaded_document_is_indexed_and_answers_questions(page: Page, tmp_path: Path) -> None:
+    doc = tmp_path / "lighthouse_rules.md"
+    doc.write_text("# Lighthouse rules\n\nThe keeper of Grey Point must ring the fog bell every ninety seconds.\n")
+    page.click("button[role=tab]:has-text('Documents')")
+    page.set_input_files("#upload input[type=file]", str(doc))
+    page.wait_for_selector("#upload-status .qa-indexed", timeout=60_000)
+    assert "lighthouse_rules.md" in page.locator("#sources-table").inner_text()
+    page.click("button[role=tab]:has-text('Ask')")
+    answer = ask(page, "How often must the keeper ring the fog bell?", 0)
+    assert "ninety seconds" in answer
+    assert "lighthouse_rules.md" in page.locator("#sources .qa-source .qa-file").first.inner_text()
+
+
+def test_rejected_upload_says_why(page: Page, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    page.click("button[role=tab]:has-text('Documents')")
+    page.set_input_files("#upload input[type=file]", str(bad))
+    rejected = page.locator("#upload-status .qa-rejected")
+    rejected.wait_for(timeout=60_000)
+    assert "broken.pdf" in rejected.inner_text()
+
+
+def test_a_source_with_a_script_tag_runs_no_script_and_loads_nothing_from_outside(page: Page, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile <img src=x onerror=alert(1)>.txt"
+    hostile.write_text(
+        "The quartermaster stores the harpoons in the west hold. "
+        "<script>window.__pwned = 1; alert('xss')</script> "
+        '<img src="http://203.0.113.9/pixel.png" onerror="window.__pwned = 2"> '
+        "![tracker](http://203.0.113.9/tracker.png)\n"
+    )
+    page.click("button[role=tab]:has-text('Documents')")
+    page.set_input_files("#upload input[type=file]", str(hostile))
+    page.wait_for_selector("#upload-status .qa-indexed", timeout=60_000)
+    page.click("button[role=tab]:has-text('Ask')")
+    ask(page, "Where does the quartermaster store the harpoons?", 0)
+    page.locator("#chat a.qa-cite").first.click()
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert "<script>" in page.locator("#sources").inner_text()  # shown as text
+    outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]  # type: ignore[attr-defined]
+    assert outside == []
+
+
+def test_feedback_buttons_append_to_the_feedback_file(page: Page, app: tuple[str, QA]) -> None:
+    feedback = app[1].settings.data_dir / "feedback.jsonl"
+    before = feedback.read_text().count("\n") if feedback.exists() else 0
+    ask(page, "Which countries are Haftar's main international backers?", 0)
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    page.wait_for_function("() => true")
+    for _ in range(50):
+        if feedback.exists() and feedback.read_text().count("\n") > before:
+            break
+        page.wait_for_timeout(100)
+    record = json.loads(feedback.read_text().splitlines()[-1])
+    assert record["vote"] == "down"
+    assert record["question"] == "Which countries are Haftar's main international backers?"
+    assert record["citations"][0]["source"] == SEED_FILE
+
+
+def test_ask_is_callable_through_gradio_client(app: tuple[str, QA]) -> None:
+    from gradio_client import Client
+
+    client = Client(app[0], verbose=False)
+    result = client.predict("When did Haftar announce his offensive on Tripoli?", 3, api_name="/ask")
+    assert result["abstained"] is False
+    assert "April 4" in result["answer"]
+    assert result["citations"][0]["source"] == SEED_FILE
+    assert len(result["passages"]) == 3

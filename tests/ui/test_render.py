@@ -1,0 +1,73 @@
+"""Rendering answers for the chat and the sources panel: links, highlights, escaping."""
+
+from __future__ import annotations
+
+from index.types import Chunk
+from qa.types import Answer, Citation, Passage
+from ui.render import answer_html, answer_pieces, escape_text, sources_html
+
+TEXT = "Intro sentence. The bell rings at dusk. <script>alert(1)</script> ![x](http://203.0.113.9/x.png)"
+
+
+def make_answer(abstained: bool = False) -> Answer:
+    chunk = Chunk(source="notes <b>.txt", title="Notes", text=TEXT, start=100, end=100 + len(TEXT))
+    other = Chunk(source="other.txt", title="Other", text="Unrelated text.", start=0, end=15)
+    passages = (Passage(chunk, 0.8, 1), Passage(other, 0.2, 2))
+    if abstained:
+        return Answer("Q?", "The sources do not answer this question.", (), passages, abstained=True)
+    quote = "The bell rings at dusk."
+    start = 100 + TEXT.index(quote)
+    citation = Citation(1, chunk.source, None, start, start + len(quote), quote, 0.9)
+    return Answer("When?", f"{quote} [1]", (citation,), passages)
+
+
+def test_escape_text_neutralises_html_and_markdown() -> None:
+    escaped = escape_text('<img src=x onerror="alert(1)"> ![i](http://x/y.png)')
+    assert "<img" not in escaped and "![" not in escaped and "](" not in escaped
+    assert "&lt;img" in escaped
+
+
+def test_answer_markers_link_to_their_passage_in_the_sources_panel() -> None:
+    html = answer_html(make_answer(), turn=3)
+    assert '<a class="qa-cite" href="#cite-3-1">[1]</a>' in html
+    assert "The bell rings at dusk." in html
+
+
+def test_a_marker_with_no_citation_stays_plain_text() -> None:
+    answer = make_answer()
+    html = answer_html(Answer(answer.question, "Claim [7]", answer.citations, answer.passages), turn=0)
+    assert "qa-cite" not in html and "&#91;7&#93;" in html
+
+
+def test_cited_passage_shows_file_name_and_highlights_the_quote() -> None:
+    html = sources_html(make_answer(), turn=3)
+    assert 'id="cite-3-1"' in html
+    assert "<mark>The bell rings at dusk.</mark>" in html
+    assert "notes &lt;b&gt;.txt" in html
+
+
+def test_document_text_in_the_panel_is_escaped() -> None:
+    html = sources_html(make_answer(), turn=0)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "![x]" not in html and "](" not in html  # no Markdown image can form
+
+
+def test_uncited_passages_are_folded_away() -> None:
+    html = sources_html(make_answer(), turn=0)
+    assert "<details><summary>Other retrieved passages (1)</summary>" in html
+    assert html.index("Unrelated text.") > html.index("<details>")
+
+
+def test_abstention_looks_different_and_lists_the_closest_passages() -> None:
+    answer = make_answer(abstained=True)
+    assert "The sources do not answer this" in answer_html(answer, 0)
+    panel = sources_html(answer, 0)
+    assert "Closest passages" in panel and "qa-abstained" in panel and "Unrelated text." in panel
+    assert "<details>" not in panel
+
+
+def test_streamed_pieces_grow_to_the_full_answer() -> None:
+    answer = make_answer()
+    pieces = answer_pieces(answer, 0)
+    assert pieces[-1] == answer_html(answer, 0)
+    assert all(later.startswith(earlier) for earlier, later in zip(pieces, pieces[1:], strict=False))
