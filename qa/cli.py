@@ -34,11 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default: 5)")
     ask.add_argument("--source", action="append", dest="sources", metavar="SOURCE", help="only search this source")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: llm when configured)")
 
     evaluate = sub.add_parser("eval", help="run a question set: metrics, report, baseline check")
     evaluate.add_argument("set", type=Path, metavar="SET", help="questions .jsonl, a folder with docs/, or BEIR")
     evaluate.add_argument("-k", type=int, default=None, help="passages per answer (default: 5)")
     evaluate.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    evaluate.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: llm when configured)")
     evaluate.add_argument("--json", action="store_true", help="print the whole result as JSON")
     evaluate.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     evaluate.add_argument("--baseline", type=Path, metavar="FILE", help="compare with an earlier --json result")
@@ -91,7 +93,9 @@ def run_ingest(qa: QA, args: argparse.Namespace) -> int:
 
 def run_ask(qa: QA, args: argparse.Namespace) -> int:
     """`qa ask`: print the answer and its citations (or JSON)."""
-    answer = qa.ask(args.question, k=args.k, sources=args.sources)
+    answer = qa.ask(args.question, k=args.k, sources=args.sources, mode=args.mode)
+    if answer.notice and not args.json:
+        print(f"qa: note: {answer.notice}", file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -111,6 +115,7 @@ def format_answer(answer: Answer) -> str:
     for c in answer.citations:
         page = f", p. {c.page}" if c.page else ""
         lines.append(f"  [{c.marker}] {c.source}{page}, chars {c.start}-{c.end}: “{c.quote}”")
+    lines += [f"  unsupported by the sources: “{sentence}”" for sentence in answer.unsupported]
     return "\n".join(lines).rstrip()
 
 
@@ -147,6 +152,7 @@ def run_eval(qa: QA, args: argparse.Namespace) -> int:
             qset,
             k=args.k or qa.settings.retrieval.top_k,
             mode=args.retrieval,
+            answer_mode=args.mode,
             progress=asking,
             ingest_progress=lambda done, total, _source: indexing(done, total),
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from index.store import INDEX_FORMAT
+from qa.citecheck import split_claims
 from qa.metrics import (
     contains_answer,
     exact_match,
@@ -26,11 +27,11 @@ from qa.metrics import (
 )
 from qa.questions import Question, QuestionSet
 from qa.retrieval import Mode
-from qa.service import QA
+from qa.service import QA, AnswerMode
 from qa.types import Answer
 
 DEPTH = 20  # passages retrieved for the ranking metrics (distinct sources are ranked from them)
-LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words"})
+LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate"})
 UNGATED = frozenset({"answer_words"})  # reported, but no regression check (not a 0-1 rate)
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -86,20 +87,23 @@ def score_question(q: Question, answer: Answer, retrieved: list[str], timings: t
         "f1": round(token_f1(text, q.answers), 4) if graded and not answer.abstained else (0.0 if graded else None),
         "em": exact_match(text, q.answers) if graded and not answer.abstained else (False if graded else None),
         "words": 0 if answer.abstained else len(text.split()),
+        "mode": answer.mode,
+        "sentences": len(split_claims(answer.text)) if not answer.abstained else 0,
+        "unsupported": list(answer.unsupported),
         "passed": passed,
         "retrieval_ms": round(timings[0], 2),
         "answer_ms": round(timings[1], 2),
     }
 
 
-def run_question(engine: QA, q: Question, k: int, mode: Mode) -> dict[str, Any]:
+def run_question(engine: QA, q: Question, k: int, mode: Mode, answer_mode: AnswerMode | None = None) -> dict[str, Any]:
     """Ask one question, timing retrieval alone and the whole answer (each embedding the question afresh)."""
     start = time.perf_counter()
     passages = engine.retrieve(q.question, k=max(DEPTH, k), mode=mode)
     retrieved = time.perf_counter()
     engine.embedder.clear_cache()
     asked = time.perf_counter()
-    answer = engine.ask(q.question, k=k, retrieval=mode)
+    answer = engine.ask(q.question, k=k, retrieval=mode, mode=answer_mode)
     done = time.perf_counter()
     sources = ranked_sources([p.chunk.source for p in passages])
     return score_question(q, answer, sources, ((retrieved - start) * 1000, (done - asked) * 1000))
@@ -112,20 +116,21 @@ def evaluate(
     mode: Mode = "hybrid",
     progress: Progress | None = None,
     ingest_progress: IngestProgress | None = None,
+    answer_mode: AnswerMode | None = None,
 ) -> dict[str, Any]:
     """Run every question of the set; returns the JSON-ready result (`qa eval --json`)."""
     engine = index_for(qa, qset, ingest_progress)
     engine.retrieve(qset.questions[0].question, mode=mode)  # untimed warm-up: load the model, open the index
     records = []
     for done, q in enumerate(qset.questions, start=1):
-        records.append(run_question(engine, q, k, mode))
+        records.append(run_question(engine, q, k, mode, answer_mode))
         if progress:
             progress(done, len(qset.questions))
     return {
         "set": qset.name,
         "path": str(qset.path),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "settings": {"k": k, "retrieval": mode, "answer_mode": "extractive"},
+        "settings": {"k": k, "retrieval": mode, "answer_mode": answer_mode or engine.default_mode},
         "n_questions": len(records),
         "metrics": aggregate(records, qset.questions, k),
         "questions": records,
@@ -165,10 +170,18 @@ def _answers(records: list[dict[str, Any]]) -> dict[str, float | None]:
         "answer_em": mean([float(r["em"]) for r in graded]),
         "answer_words": mean([float(r["words"]) for r in answered]),
         "citation_source_precision": mean([float(c["source"] in r["source_ids"]) for c, r in cited]),
+        "unsupported_sentence_rate": _ratio(
+            sum(len(r["unsupported"]) for r in answered), sum(r["sentences"] for r in answered)
+        ),
+        "llm_fallback_rate": mean([float(r["mode"] == "extractive-fallback") for r in records]),
         "citation_quote_contains": mean(
             [float(contains_answer(c["quote"], r["answers"])) for c, r in cited if r["answers"]]
         ),
     }
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
 
 
 def _abstention(records: list[dict[str, Any]]) -> dict[str, float | None]:

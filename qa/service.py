@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
 
 from index.chunking import ChunkingConfig, WordPieceTokenizer
 from index.embedder import SentenceTransformerEmbedder
 from index.store import ChunkStore, open_store
 from index.sync import Progress, Syncer, SyncReport, open_record_manager
+from qa.citecheck import CitationChecker
 from qa.errors import ConfigError, IndexMissingError, IngestError, QAError, SourceNotFoundError
 from qa.extractive import ExtractiveAnswerer
 from qa.followup import fold_follow_up
+from qa.generative import LLMAnswerer
+from qa.llm import make_chat_model
+from qa.prompts import Prompts
 from qa.retrieval import HybridRetriever, Mode
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
+AnswerMode = Literal["extractive", "llm"]
+log = logging.getLogger(__name__)
 
 
 class QA:
@@ -36,8 +45,18 @@ class QA:
     loads on first use.
     """
 
-    def __init__(self, data_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any):
-        """Configure from `settings`, or from `load_settings(**overrides)` plus `data_dir`."""
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        chat_model: BaseChatModel | None = None,
+        **overrides: Any,
+    ):
+        """Configure from `settings`, or from `load_settings(**overrides)` plus `data_dir`.
+
+        `chat_model` replaces the model `settings.llm` would build (any LangChain chat model).
+        """
+        self._chat_model = chat_model
         if settings is None:
             if data_dir is not None:
                 overrides["data_dir"] = Path(data_dir)
@@ -111,6 +130,7 @@ class QA:
         sources: Sequence[str] | None = None,
         retrieval: Mode = "hybrid",
         history: Sequence[str] = (),
+        mode: AnswerMode | None = None,
     ) -> Answer:
         """Answer `question` with cited sentences, or abstain.
 
@@ -120,17 +140,93 @@ class QA:
             sources: restrict retrieval to these sources (as listed by `sources()`).
             retrieval: "hybrid" (default), or "dense" / "keyword" alone (for comparisons).
             history: earlier questions of the conversation, oldest first; a follow-up such as
-                "When did it start?" is searched together with the previous question.
+                "When did it start?" is understood in their context.
+            mode: "extractive" or "llm" (default: "llm" when a model is configured). When the model
+                is missing, unreachable or unsupported by the sources, the answer falls back to the
+                extractive one with `mode="extractive-fallback"` and a `notice` saying why.
 
         Raises:
             IndexMissingError: nothing has been ingested yet.
             QAError: an empty or over-long question, a bad `k`, an unknown source.
         """
+        *_, final = self.ask_stream(question, k, sources, retrieval, history, mode)
+        if not isinstance(final, Answer):  # pragma: no cover - ask_stream always ends with an Answer
+            raise TypeError("ask_stream ended without an Answer")
+        return final
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        retrieval: Mode = "hybrid",
+        history: Sequence[str] = (),
+        mode: AnswerMode | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like `ask`, but yields the answer's text as an LLM writes it, then the final `Answer`."""
         question = self._check_question(question)
+        self._require_index()
+        if (mode or self.default_mode) == "extractive":
+            yield self._extractive(question, k, sources, retrieval, history)
+            return
+        try:
+            yield from self._generate(question, k, sources, retrieval, history)
+        except QAError as err:
+            if not isinstance(err, ConfigError):
+                raise
+            yield self._fallback(question, k, sources, retrieval, history, str(err))
+        except Exception as err:  # the model's own failures: connection, timeout, HTTP errors
+            log.warning("language model failed: %r", err)
+            notice = f"the language model failed ({type(err).__name__}: {err})"
+            yield self._fallback(question, k, sources, retrieval, history, notice)
+
+    @property
+    def default_mode(self) -> AnswerMode:
+        """ "llm" when a language model is configured, else "extractive"."""
+        configured = self._chat_model is not None or self.settings.llm.provider != "none"
+        return "llm" if configured else "extractive"
+
+    def _extractive(
+        self, question: str, k: int | None, sources: Sequence[str] | None, retrieval: Mode, history: Sequence[str]
+    ) -> Answer:
         query = fold_follow_up(question, history)
         passages = self.retrieve(query, k, sources, retrieval)
         answer = self.answerer.answer(query, self.embedder.query_vector(query), passages)
         return dataclasses.replace(answer, question=question)
+
+    def _generate(
+        self, question: str, k: int | None, sources: Sequence[str] | None, retrieval: Mode, history: Sequence[str]
+    ) -> Iterator[str | Answer]:
+        def retrieve(query: str) -> list[Passage]:
+            return self.retrieve(query, k, sources, retrieval)
+
+        for item in self.llm_answerer.stream(question, history, retrieve):
+            if isinstance(item, Answer) and not item.abstained and not item.citations:
+                notice = "no sentence of the model's answer is supported by the sources"
+                yield self._fallback(question, k, sources, retrieval, history, notice)
+                return
+            yield item
+
+    def _fallback(
+        self,
+        question: str,
+        k: int | None,
+        sources: Sequence[str] | None,
+        retrieval: Mode,
+        history: Sequence[str],
+        notice: str,
+    ) -> Answer:
+        answer = self._extractive(question, k, sources, retrieval, history)
+        return dataclasses.replace(
+            answer, mode="extractive-fallback", notice=f"{notice}; showing the extractive answer"
+        )
+
+    @cached_property
+    def llm_answerer(self) -> LLMAnswerer:
+        """The LLM answerer (raises ConfigError when no model is configured or its package is missing)."""
+        model = self._chat_model or make_chat_model(self.settings.llm)
+        checker = CitationChecker(self.embedder, self.store.local, self.settings.llm.support_threshold)
+        return LLMAnswerer(model, Prompts.load(), checker)
 
     def sources(self) -> dict[str, int]:
         """Indexed sources with their chunk counts."""

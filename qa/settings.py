@@ -7,7 +7,7 @@ arguments to `load_settings` beat the environment.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,25 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(0.70, description="Abstain when the best sentence's support is below this")
 
 
+class LLMSettings(BaseModel):
+    """The optional language model; with no provider, answers are extractive."""
+
+    provider: Literal["none", "openai", "ollama"] = Field(
+        "none", description="'openai' for any OpenAI-compatible server (vLLM, llama.cpp, LM Studio, OpenAI), 'ollama'"
+    )
+    model: str = Field("", description="Model name as the server knows it")
+    base_url: str | None = Field(
+        None, description="Server URL, e.g. http://127.0.0.1:8000/v1 or http://127.0.0.1:11434"
+    )
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key (never a setting)")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature")
+    timeout: float = Field(60, gt=0, description="Seconds to wait for the server")
+    max_retries: int = Field(1, ge=0, le=10, description="Retries of a failed request")
+    support_threshold: float = Field(
+        0.45, ge=0, le=1, description="Cosine a cited passage sentence needs to support a generated sentence"
+    )
+
+
 class UISettings(BaseModel):
     """The staff chat UI."""
 
@@ -82,6 +101,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
 
 

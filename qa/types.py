@@ -65,6 +65,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = field(default=(), repr=False)
     abstained: bool = False
+    mode: str = "extractive"  # "extractive", "llm", or "extractive-fallback" when the LLM failed
+    unsupported: tuple[str, ...] = ()  # generated sentences no cited passage supports (LLM mode)
+    notice: str = ""  # why the answer fell back, for the user
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as printed by `qa ask --json`."""
@@ -72,6 +75,9 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
+            "unsupported": list(self.unsupported),
+            "notice": self.notice,
         }

@@ -20,7 +20,7 @@ from qa.feedback import record_feedback  # noqa: E402
 from qa.service import QA  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.documents import DocumentManager  # noqa: E402
-from ui.render import EMPTY_SOURCES, answer_pieces, error_html, sources_html  # noqa: E402
+from ui.render import EMPTY_SOURCES, answer_html, answer_pieces, error_html, escape_text, sources_html  # noqa: E402
 
 CSS = """
 .qa-cite { font-weight: 600; text-decoration: none; padding: 0 1px; }
@@ -35,6 +35,10 @@ CSS = """
 .qa-abstained { background: #fff8e6; border-left: 4px solid #d4a72c; padding: 6px 10px; margin-bottom: 8px; }
 .qa-error { background: #ffebe9; border-left: 4px solid #cf222e; padding: 6px 10px; }
 .qa-sources-empty { color: #57606a; font-style: italic; }
+.qa-unsupported { text-decoration: underline wavy #cf222e; }
+.qa-unsupported::after { content: " (not supported by the sources)"; color: #cf222e; font-size: 0.8em; }
+.qa-mode { color: #57606a; font-size: 0.8em; margin-top: 4px; }
+.qa-notice { color: #9a6700; font-size: 0.85em; margin-top: 4px; }
 """
 
 # Clicking a citation marker scrolls its passage into view and outlines it (the chat and the
@@ -75,19 +79,25 @@ class ChatHandlers:
         self.feedback_path = qa.settings.data_dir / "feedback.jsonl"
 
     def respond(
-        self, message: str, history: list[dict[str, Any]], answers: list[Answer | None], k: float
+        self, message: str, history: list[dict[str, Any]], answers: list[Answer | None], k: float, mode: str
     ) -> Iterator[tuple[list[dict[str, Any]], list[Answer | None], str, str]]:
-        """Answer `message`, streaming it sentence by sentence; the sources panel follows."""
+        """Answer `message`, streaming it as it is written; the sources panel follows."""
         asked = [_text(m["content"]) for m in history if m.get("role") == "user"]
         history = [*history, {"role": "user", "content": message}]
+        written = ""
         try:
-            answer = self.qa.ask(message, k=int(k), history=asked)
+            for item in self.qa.ask_stream(message, k=int(k), history=asked, mode=mode):  # type: ignore[arg-type]
+                if isinstance(item, str):
+                    written += item
+                    yield [*history, {"role": "assistant", "content": escape_text(written)}], answers, "", gr.skip()
+                else:
+                    answer = item
         except QAError as err:
             reply = {"role": "assistant", "content": error_html(str(err))}
             yield [*history, reply], [*answers, None], "", gr.skip()
             return
         turn = len(answers)
-        *partial, full = answer_pieces(answer, turn)
+        *partial, full = answer_pieces(answer, turn) if not written else [answer_html(answer, turn)]
         for piece in partial:
             yield [*history, {"role": "assistant", "content": piece}], answers, "", gr.skip()
         yield [*history, {"role": "assistant", "content": full}], [*answers, answer], "", sources_html(answer, turn)
@@ -101,10 +111,10 @@ class ChatHandlers:
             record_feedback(self.feedback_path, answers[turn], liked)  # type: ignore[arg-type]
 
 
-def api_ask(qa: QA, question: str, k: int = 5) -> dict[str, Any]:
+def api_ask(qa: QA, question: str, k: int = 5, mode: str = "") -> dict[str, Any]:
     """The engine's `ask` for API clients: the same object `qa ask --json` prints."""
     try:
-        return qa.ask(question, k=int(k)).to_dict()
+        return qa.ask(question, k=int(k), mode=mode or None).to_dict()  # type: ignore[arg-type]
     except QAError as err:
         raise gr.Error(str(err)) from err
 
@@ -128,21 +138,33 @@ def build_ui(qa: QA) -> gr.Blocks:
                         max_length=2000,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                top_k = gr.Slider(
-                    1, 20, value=qa.settings.retrieval.top_k, step=1, label="Passages to retrieve (top-k)"
-                )
+                with gr.Row():
+                    top_k = gr.Slider(
+                        1, 20, value=qa.settings.retrieval.top_k, step=1, label="Passages to retrieve (top-k)", scale=3
+                    )
+                    mode = gr.Radio(
+                        ["llm", "extractive"],
+                        value=qa.default_mode,
+                        label="Answer mode",
+                        visible=qa.default_mode == "llm",  # offered only when a language model is configured
+                        elem_id="mode",
+                        scale=2,
+                    )
             with gr.Column(scale=2):
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
         with gr.Tab("Documents"):
             documents.render()
-        inputs, outputs = [box, chat, answers, top_k], [chat, answers, box, sources]
+        inputs, outputs = [box, chat, answers, top_k, mode], [chat, answers, box, sources]
         box.submit(chat_handlers.respond, inputs, outputs, api_visibility="private")
         ask.click(chat_handlers.respond, inputs, outputs, api_visibility="private")
         chat.like(chat_handlers.like, [answers], None, api_visibility="private")
 
-        def ask_api(question: str, k: int = 5) -> dict[str, Any]:
-            """Answer a question with cited sentences: the same object `qa ask --json` prints."""
-            return api_ask(qa, question, k)
+        def ask_api(question: str, k: int = 5, mode: str = "") -> dict[str, Any]:
+            """Answer a question with cited sentences: the same object `qa ask --json` prints.
+
+            `mode` is "extractive" or "llm" ("": llm when a language model is configured).
+            """
+            return api_ask(qa, question, k, mode)
 
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return demo

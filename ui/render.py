@@ -13,6 +13,7 @@ from collections import defaultdict
 from qa.types import Answer, Citation, Passage
 
 NO_ANSWER_TITLE = "The sources do not answer this"
+UNSUPPORTED = "Not supported by the cited passages"
 EMPTY_SOURCES = '<div class="qa-sources-empty">Cited passages appear here.</div>'
 _MARKER = re.compile(r"\[(\d+)\]")
 _MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~>"})
@@ -33,11 +34,19 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.abstained:
         return (
             f'<div class="qa-abstained"><strong>{NO_ANSWER_TITLE}.</strong> '
-            "The closest passages are shown beside the chat.</div>"
+            "The closest passages are shown beside the chat.</div>" + _footer(answer)
         )
     markers = {c.marker for c in answer.citations}
     parts = []
-    for i, piece in enumerate(_MARKER.split(answer.text)):
+    for text, flagged in _flag_unsupported(answer.text, answer.unsupported):
+        html_text = _link_markers(text, markers, turn)
+        parts.append(f'<span class="qa-unsupported" title="{UNSUPPORTED}">{html_text}</span>' if flagged else html_text)
+    return "".join(parts) + _footer(answer)
+
+
+def _link_markers(text: str, markers: set[int], turn: int) -> str:
+    parts = []
+    for i, piece in enumerate(_MARKER.split(text)):
         if i % 2 == 0:
             parts.append(escape_text(piece))
         elif int(piece) in markers:
@@ -45,6 +54,31 @@ def answer_html(answer: Answer, turn: int) -> str:
         else:
             parts.append(escape_text(f"[{piece}]"))
     return "".join(parts)
+
+
+def _flag_unsupported(text: str, unsupported: tuple[str, ...]) -> list[tuple[str, bool]]:
+    """Split the answer into runs, flagging the sentences no passage supports (with their markers)."""
+    runs, position = [], 0
+    for sentence in unsupported:
+        start = text.find(sentence, position)
+        if start < 0:
+            continue
+        end = start + len(sentence)
+        while (marker := _MARKER.match(text, end + 1)) and text[end] == " ":
+            end = marker.end()
+        runs += [(text[position:start], False), (text[start:end], True)]
+        position = end
+    return [run for run in [*runs, (text[position:], False)] if run[0]]
+
+
+def _footer(answer: Answer) -> str:
+    if answer.notice:
+        return f'<div class="qa-notice">{escape_text(answer.notice)}</div>'
+    return (
+        '<div class="qa-mode">written by the language model, checked against the sources</div>'
+        if answer.mode == "llm"
+        else ""
+    )
 
 
 def answer_pieces(answer: Answer, turn: int) -> list[str]:
