@@ -24,6 +24,7 @@ from qa.types import Citation, Passage
 
 log = logging.getLogger(__name__)
 _MARKERS = re.compile(r"\s*\[(\d+)\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
 
@@ -47,6 +48,10 @@ def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
     claims: list[tuple[str, list[int]]] = []
     for start, end in split_sentences(answer):
         piece = answer[start:end]
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and claims:  # "It stalled. [3] Turkey ..." : [3] belongs to the sentence before
+            claims[-1][1].extend(int(m) for m in _MARKERS.findall(leading.group(0)))
+            piece = piece[leading.end() :]
         markers = [int(m) for m in _MARKERS.findall(piece)]
         text = _MARKERS.sub("", piece).strip()
         if not re.search(r"\w", text) and claims:

@@ -14,11 +14,14 @@ from typing import Any
 from index.store import INDEX_FORMAT
 from qa.citecheck import split_claims
 from qa.metrics import (
+    METRIC_GROUPS,
     contains_answer,
     exact_match,
     first_relevant_rank,
     hit_at,
+    lower_is_better,
     mean,
+    metric_group,
     mrr_at,
     ndcg_at,
     percentile,
@@ -31,7 +34,6 @@ from qa.service import QA, AnswerMode
 from qa.types import Answer
 
 DEPTH = 20  # passages retrieved for the ranking metrics (distinct sources are ranked from them)
-LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate"})
 UNGATED = frozenset({"answer_words"})  # reported, but no regression check (not a 0-1 rate)
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -213,7 +215,7 @@ def compare(result: dict[str, Any], baseline: dict[str, Any], tolerance: float) 
         gated = not name.endswith(("_p50", "_p95")) and name not in UNGATED
         regressed = False
         if gated and before is not None:
-            drop = (current or 0.0) - before if name in LOWER_IS_BETTER else before - (current or 0.0)
+            drop = (current or 0.0) - before if lower_is_better(name) else before - (current or 0.0)
             regressed = drop > tolerance
         changes.append(Change(name, before, current, regressed))
     passed_before = {q["id"] for q in baseline.get("questions", []) if q.get("passed")}
@@ -224,20 +226,6 @@ def compare(result: dict[str, Any], baseline: dict[str, Any], tolerance: float) 
 def default_cache(data_dir: Path) -> Path:
     """Where converted question sets (BEIR corpora) are written."""
     return data_dir / "eval"
-
-
-GROUPS = ["Retrieval", "Answer", "Citations", "Abstention", "Latency"]
-
-
-def metric_group(name: str) -> str:
-    """The heading a metric is listed under."""
-    if name.endswith(("_p50", "_p95")):
-        return "Latency"
-    if name.startswith(("hit@", "mrr@", "ndcg@", "recall@")):
-        return "Retrieval"
-    if name.startswith("citation_"):
-        return "Citations"
-    return "Abstention" if "abstain" in name else "Answer"
 
 
 def format_value(name: str, value: float | None) -> str:
@@ -254,7 +242,7 @@ def format_summary(result: dict[str, Any], changes: list[Change] | None = None) 
         f"{result['set']}: {result['n_questions']} questions, k={result['settings']['k']}, "
         f"retrieval={result['settings']['retrieval']}"
     ]
-    for group in GROUPS:
+    for group in METRIC_GROUPS:
         lines.append(f"  {group}")
         for name, value in result["metrics"].items():
             if metric_group(name) == group:

@@ -8,8 +8,26 @@ import string
 from collections import Counter
 from collections.abc import Sequence
 
+LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate"})
+METRIC_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention", "Latency")
 _PUNCTUATION = set(string.punctuation) | set("‘’“”–—")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def metric_group(name: str) -> str:
+    """The heading a metric is listed under in summaries and reports."""
+    if name.endswith(("_p50", "_p95")):
+        return "Latency"
+    if name.startswith(("hit@", "mrr@", "ndcg@", "recall@")):
+        return "Retrieval"
+    if name.startswith("citation_"):
+        return "Citations"
+    return "Abstention" if "abstain" in name else "Answer"
+
+
+def lower_is_better(name: str) -> bool:
+    """Whether a smaller value of the metric is the better one (rates of failure, length, latency)."""
+    return name in LOWER_IS_BETTER or name.endswith(("_p50", "_p95"))
 
 
 def normalize_answer(text: str) -> str:

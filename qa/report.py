@@ -11,16 +11,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-METRIC_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Overall", ("pass_rate",)),
-    ("Retrieval", ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "recall@5", "recall@10")),
-    ("Answer", ("answer_contains", "answer_f1", "answer_em", "answer_words")),
-    ("Citations", ("citation_source_precision", "citation_quote_contains")),
-    ("Abstention", ("abstain_precision", "abstain_recall", "false_abstain_rate")),
-    ("Latency", ("retrieval_ms_p50", "retrieval_ms_p95", "answer_ms_p50", "answer_ms_p95")),
-)
+from qa.metrics import METRIC_GROUPS, lower_is_better, metric_group
+
 CHART_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention")
-LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words"})
 MAX_RANK = 10
 
 CSS = """
@@ -68,15 +61,10 @@ def format_metric(name: str, value: Any) -> str:
     return f"{value:.1f}" if name == "answer_words" else f"{value:.3f}"
 
 
-def _lower_is_better(name: str) -> bool:
-    return name in LOWER_IS_BETTER or "_ms_" in name
-
-
 def _grouped_metrics(metrics: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """The known groups (only metrics present in the result), plus any unknown metric under "Other"."""
-    groups = [(group, [name for name in names if name in metrics]) for group, names in METRIC_GROUPS]
-    known = {name for _, names in METRIC_GROUPS for name in names}
-    groups.append(("Other", [name for name in metrics if name not in known]))
+    """The pass rate first, then every metric under its group (only groups with metrics)."""
+    groups = [("Overall", [n for n in metrics if n == "pass_rate"])]
+    groups += [(g, [n for n in metrics if n != "pass_rate" and metric_group(n) == g]) for g in METRIC_GROUPS]
     return [(group, names) for group, names in groups if names]
 
 
@@ -85,7 +73,7 @@ def _change_cell(name: str, value: Any, base: Any) -> str:
     if not isinstance(value, int | float) or not isinstance(base, int | float):
         return f'<td class="num">{format_metric(name, base)}</td><td class="num muted">–</td>'
     change = 0.0 if abs(value - base) < 1e-9 else value - base  # float noise is no change
-    better = change < 0 if _lower_is_better(name) else change > 0
+    better = change < 0 if lower_is_better(name) else change > 0
     verdict = "same" if change == 0 else "better" if better else "worse"
     delta = format_metric(name, abs(change))
     sign = "±" if change == 0 else "+" if change > 0 else "−"
@@ -114,7 +102,7 @@ def _metric_bar_chart(metrics: dict[str, Any]) -> str:
     parts = []
     for i, (name, value) in enumerate(values):
         y, width = i * row_h, max(0.0, min(1.0, value)) * bar_w
-        css = "bar lower" if _lower_is_better(name) else "bar"
+        css = "bar lower" if lower_is_better(name) else "bar"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{_esc(name)}</text>'
             f'<rect class="{css}" x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" rx="2"/>'

@@ -178,3 +178,27 @@ def test_ask_is_callable_through_gradio_client(app: tuple[str, QA]) -> None:
     assert "April 4" in result["answer"]
     assert result["citations"][0]["source"] == SEED_FILE
     assert len(result["passages"]) == 3
+
+
+def test_llm_mode_is_offered_and_shown_when_a_model_is_configured(
+    browser: Browser, app: tuple[str, QA], tmp_path: Path
+) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    qa = app[1]
+    question = "When did Haftar announce his offensive on Tripoli?"
+    n = next(p.rank for p in qa.retrieve(question) if "April 4" in p.chunk.text)
+    fake = FakeListChatModel(responses=[f"Haftar announced the offensive on April 4 [{n}]. He had 90,000 tanks [{n}]."])
+    port = free_port()
+    demo = launch(QA(settings=qa.settings, chat_model=fake), "127.0.0.1", port, block=False)
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea")
+        assert page.locator("#mode").is_visible()
+        answer = ask(page, question, 0)
+        assert "April 4" in answer and "written by the language model" in answer
+        assert "90,000 tanks" in page.locator("#chat .qa-unsupported").inner_text()
+        page.close()
+    finally:
+        demo.close()

@@ -24,7 +24,13 @@ def make_answer(abstained: bool = False) -> Answer:
 def test_escape_text_neutralises_html_and_markdown() -> None:
     escaped = escape_text('<img src=x onerror="alert(1)"> ![i](http://x/y.png)')
     assert "<img" not in escaped and "![" not in escaped and "](" not in escaped
-    assert "&lt;img" in escaped
+    assert escaped.startswith("&#60;img")
+
+
+def test_escaping_is_a_single_pass_so_entities_are_not_mangled() -> None:
+    import html
+
+    assert html.unescape(escape_text("model's <answer> & [1] #tag")) == "model's <answer> & [1] #tag"
 
 
 def test_answer_markers_link_to_their_passage_in_the_sources_panel() -> None:
@@ -43,12 +49,12 @@ def test_cited_passage_shows_file_name_and_highlights_the_quote() -> None:
     html = sources_html(make_answer(), turn=3)
     assert 'id="cite-3-1"' in html
     assert "<mark>The bell rings at dusk.</mark>" in html
-    assert "notes &lt;b&gt;.txt" in html
+    assert "notes &#60;b&#62;.txt" in html
 
 
 def test_document_text_in_the_panel_is_escaped() -> None:
     html = sources_html(make_answer(), turn=0)
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html and "&#60;script&#62;" in html
     assert "![x]" not in html and "](" not in html  # no Markdown image can form
 
 
@@ -71,3 +77,32 @@ def test_streamed_pieces_grow_to_the_full_answer() -> None:
     pieces = answer_pieces(answer, 0)
     assert pieces[-1] == answer_html(answer, 0)
     assert all(later.startswith(earlier) for earlier, later in zip(pieces, pieces[1:], strict=False))
+
+
+def test_unsupported_sentences_are_flagged_and_the_mode_is_shown() -> None:
+    answer = make_answer()
+    llm = Answer(
+        answer.question,
+        "The bell rings at dusk. [1] It weighs 900 kg. [1]",
+        answer.citations,
+        answer.passages,
+        mode="llm",
+        unsupported=("It weighs 900 kg.",),
+    )
+    html = answer_html(llm, 0)
+    assert '<span class="qa-unsupported" title="Not supported by the cited passages">It weighs 900 kg.' in html
+    assert html.index("qa-unsupported") > html.index("dusk")
+    assert "written by the language model" in html
+
+
+def test_a_fallback_answer_says_why() -> None:
+    answer = make_answer()
+    fallback = Answer(
+        answer.question,
+        answer.text,
+        answer.citations,
+        answer.passages,
+        mode="extractive-fallback",
+        notice="the language model failed (timeout); showing the extractive answer",
+    )
+    assert "showing the extractive answer" in answer_html(fallback, 0)
