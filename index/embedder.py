@@ -1,12 +1,16 @@
 """The embedding model behind LangChain's `Embeddings` interface.
 
-sentence-transformers loads all-MiniLM-L6-v2 from a local directory (never the
-Hub), once per process; vectors are L2-normalised so a dot product is cosine.
+sentence-transformers loads all-MiniLM-L6-v2 from a local directory (never the Hub), once per
+process. Texts go through its tokenizer and transformer directly and are mean-pooled and
+L2-normalised here (what the model's own pooling does), so that one forward pass over a chunk
+also gives a vector per sentence: the mean of that sentence's token embeddings. Sentence
+vectors pooled in context rank answer sentences better than sentences embedded alone (0.80 vs
+0.79 top-1 on squad-a) and cost nothing extra.
 
-`encode_chunks` also returns a vector per sentence of each chunk, mean-pooled
-from the chunk's own token embeddings: one forward pass gives both, and each
-sentence vector carries its context (it ranks answer sentences better than
-embedding the sentence alone: 0.80 vs 0.79 top-1 on squad-a, at no extra cost).
+Back ends (`embedding.backend`):
+- `torch-bf16` (default): the weights in bfloat16; 2.5x the fp32 throughput on these CPUs and the
+  same retrieval quality (see the README's speed benchmark);
+- `torch-fp32`: the reference.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -27,54 +31,73 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+Backend = Literal["torch-bf16", "torch-fp32"]
+DIMENSIONS = 384
 _load_lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _load_model(model_path: str) -> SentenceTransformer:
+def _load_model(model_path: str, backend: Backend = "torch-fp32") -> SentenceTransformer:
+    import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    return SentenceTransformer(model_path, device="cpu", local_files_only=True)
+    model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+    model.eval()
+    if backend == "torch-bf16":
+        model.to(torch.bfloat16)
+    return model
 
 
 class SentenceTransformerEmbedder(Embeddings):
     """Normalised MiniLM embeddings, batched; the model loads on first use."""
 
-    def __init__(self, model_path: Path, batch_size: int = 16) -> None:
+    def __init__(self, model_path: Path, batch_size: int = 16, backend: Backend = "torch-bf16") -> None:
         """Store the configuration; nothing is loaded until the first embedding."""
         self.model_path = Path(model_path)
         self.batch_size = batch_size
+        self.backend: Backend = backend
         self._query_cache = lru_cache(maxsize=256)(self._embed_one)
 
     def __repr__(self) -> str:
-        return f"SentenceTransformerEmbedder({self.model_path.name!r})"
+        return f"SentenceTransformerEmbedder({self.model_path.name!r}, {self.backend!r})"
 
     @property
     def name(self) -> str:
-        """What made the vectors, recorded in the index."""
-        return f"sentence-transformers:{self.model_path.name}"
+        """What makes the vectors, recorded in the index so that vectors of different makers never mix."""
+        return f"{self.model_path.name}/{self.backend}"
+
+    def _model(self) -> SentenceTransformer:
+        with _load_lock:
+            return _load_model(str(self.model_path), self.backend)
 
     def warm_up(self) -> None:
-        """Load the model now rather than on the first question."""
-        with _load_lock:
-            _load_model(str(self.model_path))
+        """Load the model (and run it once) now rather than on the first question."""
+        self.encode(["warm up"])
+
+    def _forward(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int]]]]:
+        """Token embeddings (float32), attention mask and character offsets of one batch."""
+        import torch
+
+        model = self._model()
+        encoded = model.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=model.max_seq_length,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        offsets = encoded.pop("offset_mapping").tolist()
+        with torch.inference_mode():
+            hidden = model[0].auto_model(**encoded).last_hidden_state  # type: ignore[operator]
+        return hidden.float().numpy(), encoded["attention_mask"].numpy(), offsets
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` into a (n, 384) float32 array of unit vectors."""
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        self.warm_up()
-        model = _load_model(str(self.model_path))
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors, _ = self.encode_chunks(texts, [[] for _ in texts])
+        return vectors
 
     def encode_chunks(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
@@ -84,25 +107,14 @@ class SentenceTransformerEmbedder(Embeddings):
         Returns:
             (n, 384) unit chunk vectors, and per chunk a (len(spans), 384) array of unit sentence vectors.
         """
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32), []
-        self.warm_up()
-        model = _load_model(str(self.model_path))
-        outputs: list[dict[str, Any]] = model.encode(  # type: ignore[assignment]  # dicts with output_value=None
-            list(texts),
-            output_value=None,
-            normalize_embeddings=True,
-            batch_size=self.batch_size,
-            show_progress_bar=False,
-        )
-        offsets = model.tokenizer(
-            list(texts), return_offsets_mapping=True, truncation=True, max_length=model.max_seq_length
-        )["offset_mapping"]
-        chunks = np.stack([out["sentence_embedding"].float().numpy() for out in outputs])
-        sentences = [
-            pool_spans(out["token_embeddings"].float().numpy(), offs, text_spans, fallback=vector)
-            for out, offs, text_spans, vector in zip(outputs, offsets, spans, chunks, strict=True)
-        ]
+        chunks, sentences = np.zeros((len(texts), DIMENSIONS), dtype=np.float32), [np.empty(0)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad least
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            hidden, mask, offsets = self._forward([texts[i] for i in batch])
+            for row, i in enumerate(batch):
+                chunks[i] = mean_pool(hidden[row], mask[row])
+                sentences[i] = pool_spans(hidden[row], offsets[row], spans[i], fallback=chunks[i])
         return chunks, sentences
 
     def _embed_one(self, text: str) -> np.ndarray:
@@ -129,10 +141,18 @@ class SentenceTransformerEmbedder(Embeddings):
         return vector
 
 
+def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Unit mean of the token vectors the attention mask keeps (the model's own pooling)."""
+    vector = tokens[mask.astype(bool)].mean(axis=0)
+    return np.asarray(vector / (np.linalg.norm(vector) or 1.0), dtype=np.float32)
+
+
 def pool_spans(
-    tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray
+    tokens: np.ndarray, offsets: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray
 ) -> np.ndarray:
     """Unit mean of the token vectors inside each character span (`fallback` for a span with no tokens)."""
+    if not spans:
+        return np.zeros((0, tokens.shape[-1]), dtype=np.float32)
     starts = np.array([a for a, _ in offsets])
     ends = np.array([b for _, b in offsets])
     real = ends > starts  # special and padding tokens have empty offsets

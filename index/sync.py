@@ -10,10 +10,12 @@ synced folder are deleted.
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from langchain_classic.indexes import SQLRecordManager
 from langchain_core.documents import Document as LCDocument
@@ -24,6 +26,7 @@ from index.loaders import LoadError, find_files, load_file, source_id
 from index.local import DocumentRecord
 from index.store import COLLECTION, ChunkStore, chunk_to_document
 
+T = TypeVar("T")
 Status = Literal["added", "updated", "unchanged", "deleted", "failed", "skipped"]
 Progress = Callable[[int, int, str], None]
 
@@ -84,6 +87,44 @@ class _Pending:
     status: Status
 
 
+_Loaded = tuple[_Pending, str, int]  # a parsed file, its title and its number of chunks
+PREFETCH_CHUNKS = 512  # chunks parsed ahead of the embedder at most: bounds memory on large folders
+
+
+def prefetch(items: Iterator[T], size: int) -> Iterator[T]:
+    """Run `items` in a background thread, at most `size` ahead of the consumer.
+
+    Parsing and chunking (Python) then overlap with embedding (torch, which releases the GIL).
+    An exception in the producer is raised in the consumer.
+    """
+    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put((True, item))
+            buffer.put((False, None))
+        except BaseException as err:  # handed to the consumer
+            buffer.put((False, err))
+
+    threading.Thread(target=produce, name="ingest-prefetch", daemon=True).start()
+    try:
+        while True:
+            more, value = buffer.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        while not buffer.empty():  # unblock a producer waiting on a full buffer
+            buffer.get_nowait()
+
+
 class Syncer:
     """Keeps the store in step with files on disk."""
 
@@ -108,8 +149,8 @@ class Syncer:
         files, skipped = find_files(path)
         report = SyncReport(files=[FileOutcome(s.path, "skipped", s.reason) for s in skipped])
         pending = self._plan(files, root, report)
-        loaded: list[tuple[_Pending, str]] = []
-        docs = self._load(pending, report, loaded, progress)
+        loaded: list[_Loaded] = []
+        docs = prefetch(self._load(pending, report, loaded, progress), PREFETCH_CHUNKS)
         result = index(
             docs,
             self.records,
@@ -121,7 +162,9 @@ class Syncer:
         report.chunks_added = result["num_added"]
         report.chunks_deleted = result["num_deleted"]
         report.chunks_unchanged = result["num_skipped"]
-        for item, title in loaded:
+        for item, title, n_chunks in loaded:
+            if not n_chunks:  # an emptied file: its old chunks are stale
+                report.chunks_deleted += self._delete_chunks(item.source)
             self.store.local.put_document(DocumentRecord(item.source, str(root), item.sha256, title))
             report.files.append(FileOutcome(item.source, item.status))
         if path.is_dir():
@@ -144,8 +187,9 @@ class Syncer:
         return pending
 
     def _load(
-        self, pending: list[_Pending], report: SyncReport, loaded: list[tuple[_Pending, str]], progress: Progress | None
+        self, pending: list[_Pending], report: SyncReport, loaded: list[_Loaded], progress: Progress | None
     ) -> Iterator[LCDocument]:
+        """Parse and chunk pending files (in a background thread: see `prefetch`); no writes here."""
         for done, item in enumerate(pending, start=1):
             if progress:
                 progress(done, len(pending), item.source)
@@ -155,9 +199,7 @@ class Syncer:
                 report.files.append(FileOutcome(item.source, "failed", err.reason))
                 continue
             chunks = split_document(document, self.tokenizer, self.chunking)
-            if not chunks:  # an emptied file: its old chunks are stale
-                report.chunks_deleted += self._delete_chunks(item.source)
-            loaded.append((item, document.title))
+            loaded.append((item, document.title, len(chunks)))
             yield from (chunk_to_document(chunk) for chunk in chunks)
 
     def _delete_missing(self, root: Path, present: set[str], report: SyncReport) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
 from index.store import ChunkStore
@@ -29,15 +30,18 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.keyword_floor = keyword_floor
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
 
     def retrieve(
         self, question: str, k: int, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Passage]:
         """The best `k` passages, each scored by its cosine similarity to the question."""
-        vector = self.store.embedder.query_vector(question)
         n = max(self.candidates, k)
+        # keyword search runs while the question is embedded (SQLite and torch both release the GIL)
+        pending = self._pool.submit(self.store.local.search, question, n, sources) if mode != "dense" else None
+        vector = self.store.embedder.query_vector(question)
         dense = self.store.dense_search(vector, n, sources) if mode != "keyword" else []
-        keyword = self.store.local.search(question, n, sources) if mode != "dense" else []
+        keyword = pending.result() if pending else []
         if keyword:  # weak keyword matches (a common word only) are noise next to a strong one
             keyword = [(i, score) for i, score in keyword if score >= self.keyword_floor * keyword[0][1]]
         rankings = [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]

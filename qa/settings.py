@@ -38,6 +38,9 @@ class EmbeddingSettings(BaseModel):
         default_factory=bundled_model_path, description="Local all-MiniLM-L6-v2 directory; never downloaded"
     )
     batch_size: int = Field(16, ge=1, le=512, description="Texts per embedding batch")
+    backend: Literal["torch-bf16", "torch-fp32"] = Field(
+        "torch-bf16", description="torch-bf16 (fast, same quality) or torch-fp32 (the reference)"
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from fpdf import FPDF
@@ -128,3 +129,39 @@ def test_pdf_chunks_carry_their_page_number(qa: QA, docs: Path) -> None:
     qa.ingest(docs)
     passage = qa.retrieve("When does the reading room of the beta library open?", k=1)[0]
     assert passage.chunk.page == 2
+
+
+def test_prefetch_keeps_order_and_stays_a_bounded_distance_ahead() -> None:
+    import threading
+
+    from index.sync import prefetch
+
+    produced: list[int] = []
+    first_taken = threading.Event()
+
+    def numbers() -> Iterator[int]:
+        for i in range(100):
+            produced.append(i)
+            yield i
+
+    stream = prefetch(numbers(), 5)
+    assert next(stream) == 0
+    first_taken.set()
+    threading.Event().wait(0.2)
+    assert len(produced) <= 1 + 5 + 1  # taken + buffered + one waiting to be put
+    assert list(stream) == list(range(1, 100))
+
+
+def test_prefetch_raises_the_producers_error_in_the_consumer() -> None:
+    import pytest
+
+    from index.sync import prefetch
+
+    def broken() -> Iterator[int]:
+        yield 1
+        raise ValueError("parser exploded")
+
+    stream = prefetch(broken(), 4)
+    assert next(stream) == 1
+    with pytest.raises(ValueError, match="parser exploded"):
+        next(stream)
