@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder, pool_spans
+from index.embedder import SentenceTransformerEmbedder, _load_model, pool_spans
 from index.sentences import split_sentences
 
 
@@ -22,10 +22,20 @@ def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbed
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-def test_chunk_vectors_from_encode_chunks_equal_plain_encoding(embedder: SentenceTransformerEmbedder) -> None:
+def test_fp32_vectors_equal_sentence_transformers_own_encoding(model_path: Path) -> None:
     texts = ["The lamp was lit at dusk. Ships steered clear of the rocks.", "Bread is baked at six."]
-    chunks, _ = embedder.encode_chunks(texts, [split_sentences(t) for t in texts])
-    assert np.allclose(chunks, embedder.encode(texts), atol=1e-5)
+    reference = _load_model(str(model_path), "torch-fp32").encode(texts, normalize_embeddings=True)
+    chunks, _ = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode_chunks(
+        texts, [split_sentences(t) for t in texts]
+    )
+    assert np.allclose(chunks, reference, atol=1e-5)
+
+
+def test_bf16_vectors_stay_close_to_the_fp32_reference(model_path: Path) -> None:
+    texts = ["The lamp was lit at dusk.", "Bread is baked at six.", "Ferries leave the harbour every hour."]
+    fp32 = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode(texts)
+    bf16 = SentenceTransformerEmbedder(model_path, backend="torch-bf16").encode(texts)
+    assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.99
 
 
 def test_each_sentence_gets_its_own_unit_vector_closest_to_its_topic(embedder: SentenceTransformerEmbedder) -> None:

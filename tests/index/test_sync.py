@@ -137,7 +137,6 @@ def test_prefetch_keeps_order_and_stays_a_bounded_distance_ahead() -> None:
     from index.sync import prefetch
 
     produced: list[int] = []
-    first_taken = threading.Event()
 
     def numbers() -> Iterator[int]:
         for i in range(100):
@@ -146,8 +145,7 @@ def test_prefetch_keeps_order_and_stays_a_bounded_distance_ahead() -> None:
 
     stream = prefetch(numbers(), 5)
     assert next(stream) == 0
-    first_taken.set()
-    threading.Event().wait(0.2)
+    threading.Event().wait(0.2)  # give the producer time to run ahead
     assert len(produced) <= 1 + 5 + 1  # taken + buffered + one waiting to be put
     assert list(stream) == list(range(1, 100))
 
@@ -165,3 +163,15 @@ def test_prefetch_raises_the_producers_error_in_the_consumer() -> None:
     assert next(stream) == 1
     with pytest.raises(ValueError, match="parser exploded"):
         next(stream)
+
+
+def test_an_index_built_by_another_backend_is_refused_with_a_clear_message(tmp_path: Path, docs: Path) -> None:
+    import pytest
+
+    from qa import ConfigError
+
+    write(docs, "alpha.txt", ALPHA)
+    QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ingest(docs)
+    with pytest.raises(ConfigError, match="torch-fp32.*re-ingest"):
+        QA(data_dir=tmp_path / "index", embedding={"backend": "torch-bf16"}).ask("reactor?")
+    assert QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ask("When was the reactor built?")
