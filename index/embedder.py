@@ -15,12 +15,13 @@ Back ends (`embedding.backend`):
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -36,18 +37,42 @@ DIMENSIONS = 384
 _load_lock = threading.Lock()
 
 
+class _Model(NamedTuple):
+    tokenizer: Any
+    transformer: Any
+    max_length: int
+
+
 @lru_cache(maxsize=4)
-def _load_model(model_path: str, backend: Backend = "torch-fp32") -> SentenceTransformer:
+def _load_model(model_path: str, backend: Backend = "torch-fp32") -> _Model:
+    """The tokenizer and transformer of the model directory, loaded once per process.
+
+    The fp32 reference goes through sentence-transformers itself. The bf16 back end loads the same
+    files with transformers directly: importing sentence-transformers costs two seconds of start-up
+    (it pulls in scikit-learn), and the pooling it would add is done in this module (a test checks
+    that the fp32 vectors equal sentence-transformers' own).
+    """
     import torch
-    from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
-    model.eval()
-    if backend == "torch-bf16":
-        model.to(torch.bfloat16)
-    return model
+    if backend == "torch-fp32":
+        st = _sentence_transformer(model_path)
+        transformer: Any = st[0].auto_model
+        return _Model(st.tokenizer, transformer.eval(), int(st.max_seq_length or 256))
+    from transformers import AutoModel, AutoTokenizer
+
+    config = json.loads((Path(model_path) / "sentence_bert_config.json").read_text())
+    transformer = AutoModel.from_pretrained(model_path, local_files_only=True, dtype=torch.bfloat16).eval()
+    tokenizer = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+    return _Model(tokenizer, transformer, int(config["max_seq_length"]))
+
+
+@lru_cache(maxsize=2)
+def _sentence_transformer(model_path: str) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model_path, device="cpu", local_files_only=True)
 
 
 class SentenceTransformerEmbedder(Embeddings):
@@ -68,7 +93,7 @@ class SentenceTransformerEmbedder(Embeddings):
         """What makes the vectors, recorded in the index so that vectors of different makers never mix."""
         return f"{self.model_path.name}/{self.backend}"
 
-    def _model(self) -> SentenceTransformer:
+    def _model(self) -> _Model:
         with _load_lock:
             return _load_model(str(self.model_path), self.backend)
 
@@ -85,13 +110,13 @@ class SentenceTransformerEmbedder(Embeddings):
             list(texts),
             padding=True,
             truncation=True,
-            max_length=model.max_seq_length,
+            max_length=model.max_length,
             return_offsets_mapping=True,
             return_tensors="pt",
         )
         offsets = encoded.pop("offset_mapping").tolist()
         with torch.inference_mode():
-            hidden = model[0].auto_model(**encoded).last_hidden_state  # type: ignore[operator]
+            hidden = model.transformer(**encoded).last_hidden_state
         return hidden.float().numpy(), encoded["attention_mask"].numpy(), offsets
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

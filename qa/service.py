@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
-
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING, Any, Literal
 
 from index.chunking import ChunkingConfig, WordPieceTokenizer
+
+if TYPE_CHECKING:  # the LLM and sync stacks load only when used: `qa ask` starts faster without them
+    from langchain_core.language_models import BaseChatModel
+
+    from index.sync import Progress, Syncer, SyncReport
+    from qa.generative import LLMAnswerer
 from index.embedder import SentenceTransformerEmbedder
 from index.store import ChunkStore, open_store
-from index.sync import Progress, Syncer, SyncReport, open_record_manager
-from qa.citecheck import CitationChecker
 from qa.errors import ConfigError, IndexMissingError, IngestError, QAError, SourceNotFoundError
 from qa.extractive import ExtractiveAnswerer
 from qa.followup import fold_follow_up
-from qa.generative import LLMAnswerer
-from qa.llm import make_chat_model
-from qa.prompts import Prompts
 from qa.retrieval import HybridRetriever, Mode
 from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
@@ -29,6 +30,17 @@ from qa.types import Answer, Passage
 MAX_QUESTION_CHARS = 2000
 AnswerMode = Literal["extractive", "llm"]
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One question and how to answer it."""
+
+    question: str
+    k: int | None
+    sources: Sequence[str] | None
+    retrieval: Mode
+    history: tuple[str, ...]
 
 
 class QA:
@@ -100,6 +112,8 @@ class QA:
 
     @cached_property
     def _syncer(self) -> Syncer:
+        from index.sync import Syncer, open_record_manager
+
         chunking = ChunkingConfig(self.settings.chunking.max_tokens, self.settings.chunking.overlap_tokens)
         tokenizer = WordPieceTokenizer(self.settings.embedding.model_path)
         return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking)
@@ -181,21 +195,20 @@ class QA:
         mode: AnswerMode | None = None,
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer's text as an LLM writes it, then the final `Answer`."""
-        question = self._check_question(question)
+        request = _Request(self._check_question(question), k, sources, retrieval, tuple(history))
         self._require_index()
         if (mode or self.default_mode) == "extractive":
-            yield self._extractive(question, k, sources, retrieval, history)
+            yield self._extractive(request)
             return
         try:
-            yield from self._generate(question, k, sources, retrieval, history)
-        except QAError as err:
-            if not isinstance(err, ConfigError):
-                raise
-            yield self._fallback(question, k, sources, retrieval, history, str(err))
+            yield from self._generate(request)
+        except ConfigError as err:  # no model configured, or its package missing
+            yield self._fallback(request, str(err))
+        except QAError:
+            raise
         except Exception as err:  # the model's own failures: connection, timeout, HTTP errors
             log.warning("language model failed: %r", err)
-            notice = f"the language model failed ({type(err).__name__}: {err})"
-            yield self._fallback(question, k, sources, retrieval, history, notice)
+            yield self._fallback(request, f"the language model failed ({type(err).__name__}: {err})")
 
     @property
     def default_mode(self) -> AnswerMode:
@@ -203,37 +216,25 @@ class QA:
         configured = self._chat_model is not None or self.settings.llm.provider != "none"
         return "llm" if configured else "extractive"
 
-    def _extractive(
-        self, question: str, k: int | None, sources: Sequence[str] | None, retrieval: Mode, history: Sequence[str]
-    ) -> Answer:
-        query = fold_follow_up(question, history)
-        passages = self.retrieve(query, k, sources, retrieval)
+    def _retrieve_for(self, request: _Request, query: str) -> list[Passage]:
+        return self.retrieve(query, request.k, request.sources, request.retrieval)
+
+    def _extractive(self, request: _Request) -> Answer:
+        query = fold_follow_up(request.question, request.history)
+        passages = self._retrieve_for(request, query)
         answer = self.answerer.answer(query, self.embedder.query_vector(query), passages)
-        return dataclasses.replace(answer, question=question)
+        return dataclasses.replace(answer, question=request.question)
 
-    def _generate(
-        self, question: str, k: int | None, sources: Sequence[str] | None, retrieval: Mode, history: Sequence[str]
-    ) -> Iterator[str | Answer]:
-        def retrieve(query: str) -> list[Passage]:
-            return self.retrieve(query, k, sources, retrieval)
-
-        for item in self.llm_answerer.stream(question, history, retrieve):
+    def _generate(self, request: _Request) -> Iterator[str | Answer]:
+        retrieve = functools.partial(self._retrieve_for, request)
+        for item in self.llm_answerer.stream(request.question, request.history, retrieve):
             if isinstance(item, Answer) and not item.abstained and not item.citations:
-                notice = "no sentence of the model's answer is supported by the sources"
-                yield self._fallback(question, k, sources, retrieval, history, notice)
+                yield self._fallback(request, "no sentence of the model's answer is supported by the sources")
                 return
             yield item
 
-    def _fallback(
-        self,
-        question: str,
-        k: int | None,
-        sources: Sequence[str] | None,
-        retrieval: Mode,
-        history: Sequence[str],
-        notice: str,
-    ) -> Answer:
-        answer = self._extractive(question, k, sources, retrieval, history)
+    def _fallback(self, request: _Request, notice: str) -> Answer:
+        answer = self._extractive(request)
         return dataclasses.replace(
             answer, mode="extractive-fallback", notice=f"{notice}; showing the extractive answer"
         )
@@ -241,6 +242,11 @@ class QA:
     @cached_property
     def llm_answerer(self) -> LLMAnswerer:
         """The LLM answerer (raises ConfigError when no model is configured or its package is missing)."""
+        from qa.citecheck import CitationChecker
+        from qa.generative import LLMAnswerer
+        from qa.llm import make_chat_model
+        from qa.prompts import Prompts
+
         model = self._chat_model or make_chat_model(self.settings.llm)
         checker = CitationChecker(self.embedder, self.store.local, self.settings.llm.support_threshold)
         return LLMAnswerer(model, Prompts.load(), checker)

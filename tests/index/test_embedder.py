@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder, _load_model, pool_spans
+from index.embedder import SentenceTransformerEmbedder, _sentence_transformer, pool_spans
 from index.sentences import split_sentences
 
 
@@ -24,7 +24,7 @@ def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbed
 
 def test_fp32_vectors_equal_sentence_transformers_own_encoding(model_path: Path) -> None:
     texts = ["The lamp was lit at dusk. Ships steered clear of the rocks.", "Bread is baked at six."]
-    reference = _load_model(str(model_path), "torch-fp32").encode(texts, normalize_embeddings=True)
+    reference = _sentence_transformer(str(model_path)).encode(texts, normalize_embeddings=True)
     chunks, _ = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode_chunks(
         texts, [split_sentences(t) for t in texts]
     )
