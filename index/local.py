@@ -14,7 +14,9 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +35,10 @@ CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL, title TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
 """
+MAX_QUERY_TERMS = 10
+COMMON_SHARE = 0.1
 
 STOPWORDS = frozenset(
     "a about above after again against all am an and any are as at be because been before being "
@@ -65,10 +70,34 @@ class DocumentRecord:
     title: str
 
 
-def keyword_query(text: str) -> str:
-    """Turn a question into an FTS5 OR-query of its content words ('' if none)."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+def content_words(text: str) -> list[str]:
+    """The distinct lower-cased words of `text` that are not stopwords, in order."""
+    return list(dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS))
+
+
+def keyword_query(words: Sequence[str]) -> str:
+    """An FTS5 OR-query of the words ('' if none)."""
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def selective_words(words: Sequence[str], frequencies: dict[str, int], total: int) -> list[str]:
+    """The words worth searching: the rarest `MAX_QUERY_TERMS` of those in at most `COMMON_SHARE` of chunks.
+
+    A long question or claim ORs many words, and FTS5 ranks every chunk that holds any of them;
+    words found in a tenth of all chunks add little to BM25 but most of that work. Frequencies are
+    by Porter stem, as FTS5 indexes them; the three rarest words are always kept.
+    """
+    stem = _porter().stemWord
+    by_rarity = sorted(words, key=lambda w: frequencies.get(stem(w), 0))
+    kept = [w for w in by_rarity if frequencies.get(stem(w), 0) <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
+    return kept if len(kept) >= 3 else by_rarity[:3]
+
+
+@lru_cache(maxsize=1)
+def _porter() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("porter")
 
 
 class LocalIndex:
@@ -80,6 +109,8 @@ class LocalIndex:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._db.executescript(SCHEMA)
+        self._writes = 0  # PRAGMA data_version only counts other connections' commits
+        self._vocabulary: tuple[Any, dict[str, int]] = (None, {})
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -91,6 +122,7 @@ class LocalIndex:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._writes += 1
 
     def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
         """Insert chunks (replacing any with the same id) with their sentence vectors."""
@@ -124,7 +156,10 @@ class LocalIndex:
 
     def search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """BM25 keyword search: the best `n` chunk ids with their scores (higher is better)."""
-        query = keyword_query(question)
+        words = content_words(question)
+        if len(words) > 3:
+            words = selective_words(words, self._frequencies(), self.count())
+        query = keyword_query(words)
         if not query:
             return []
         where, params = "chunk_fts MATCH ?", [query]
@@ -137,6 +172,15 @@ class LocalIndex:
         )
         with self._lock:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, [*params, n])]
+
+    def _frequencies(self) -> dict[str, int]:
+        """Chunks per indexed term, cached until this database changes (in any process)."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
+            if self._vocabulary[0] != version:
+                rows = self._db.execute("SELECT term, doc FROM chunk_vocab")
+                self._vocabulary = (version, {term: doc for term, doc in rows})
+            return self._vocabulary[1]
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Look chunks up by id."""
