@@ -1,6 +1,6 @@
 """One Settings object, built in a function, with `QA_` environment overrides.
 
-`QA_DATA_DIR=/tmp/x` or `QA_RETRIEVAL__TOP_K=8` override fields; keyword
+`QA_DATA_DIR=/srv/qa-index` or `QA_RETRIEVAL__TOP_K=8` override fields; keyword
 arguments to `load_settings` beat the environment.
 """
 
