@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -143,7 +144,19 @@ class QA:
         for target in targets:
             if not target.exists():
                 raise IngestError(f"{target}: no such file or folder")
-        return [self._syncer.sync(target, progress) for target in targets]
+        with self._writing():
+            return [self._syncer.sync(target, progress) for target in targets]
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The data directory's writer lock; a busy index is an IngestError after a bounded wait."""
+        from index.lock import WriterBusyError, writer_lock
+
+        try:
+            with writer_lock(self.settings.data_dir, self.settings.writer_wait):
+                yield
+        except WriterBusyError as err:
+            raise IngestError(str(err)) from err
 
     def retrieve(
         self, question: str, k: int | None = None, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
@@ -265,7 +278,8 @@ class QA:
         """
         if source not in self.sources():
             raise SourceNotFoundError(f"{source!r} is not indexed; `qa sources` lists what is")
-        return self._syncer.remove(source)
+        with self._writing():
+            return self._syncer.remove(source)
 
     def _index_exists(self) -> bool:
         return (self.settings.data_dir / "local.sqlite").is_file()

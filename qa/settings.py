@@ -100,6 +100,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path(".qa"), description="Index directory (Chroma, record manager, keyword index)")
     seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default")
+    writer_wait: float = Field(
+        10, ge=0, description="Seconds an ingest waits for another ingest on the same data directory"
+    )
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

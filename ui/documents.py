@@ -64,7 +64,11 @@ class DocumentManager:
         self.uploads.mkdir(parents=True, exist_ok=True)
         target = self.uploads / path.name
         shutil.copyfile(path, target)
-        report = self.qa.ingest(target)[0]
+        try:
+            report = self.qa.ingest(target)[0]
+        except QAError as err:  # e.g. another ingest holds the index
+            target.unlink(missing_ok=True)
+            return f'<li class="qa-rejected">Rejected <b>{name}</b>: {escape_text(str(err))}</li>'
         outcome = next((f for f in report.files if f.source == path.name), None)
         if outcome is None or outcome.status in ("failed", "skipped"):
             reason = outcome.reason if outcome else "not indexed"
