@@ -110,7 +110,7 @@ class LocalIndex:
         self._lock = threading.RLock()
         self._db.executescript(SCHEMA)
         self._writes = 0  # PRAGMA data_version only counts other connections' commits
-        self._vocabulary: tuple[Any, dict[str, int]] = (None, {})
+        self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -158,7 +158,7 @@ class LocalIndex:
         """BM25 keyword search: the best `n` chunk ids with their scores (higher is better)."""
         words = content_words(question)
         if len(words) > 3:
-            words = selective_words(words, self._frequencies(), self.count())
+            words = selective_words(words, *self._frequencies())
         query = keyword_query(words)
         if not query:
             return []
@@ -173,14 +173,14 @@ class LocalIndex:
         with self._lock:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, [*params, n])]
 
-    def _frequencies(self) -> dict[str, int]:
-        """Chunks per indexed term, cached until this database changes (in any process)."""
+    def _frequencies(self) -> tuple[dict[str, int], int]:
+        """Chunks per indexed term, and chunks in all, cached until this database changes (in any process)."""
         with self._lock:
             version = self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
             if self._vocabulary[0] != version:
                 rows = self._db.execute("SELECT term, doc FROM chunk_vocab")
-                self._vocabulary = (version, {term: doc for term, doc in rows})
-            return self._vocabulary[1]
+                self._vocabulary = (version, {term: doc for term, doc in rows}, self.count())
+            return self._vocabulary[1], self._vocabulary[2]
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Look chunks up by id."""
@@ -215,6 +215,11 @@ class LocalIndex:
         """Number of chunks."""
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def is_empty(self) -> bool:
+        """Whether no chunk is indexed (a cheap check for every question)."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
 
     def document(self, source: str) -> DocumentRecord | None:
         """The manifest entry of a source, if it was ingested."""

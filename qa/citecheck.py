@@ -20,10 +20,9 @@ from index.embedder import SentenceTransformerEmbedder
 from index.local import STOPWORDS, LocalIndex
 from index.sentences import split_sentences
 from qa.extractive import content_terms
-from qa.types import Citation, Passage
+from qa.types import MARKER, Citation, Passage
 
 log = logging.getLogger(__name__)
-_MARKERS = re.compile(r"\s*\[(\d+)\]")
 _LEADING_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][\w'’-]+")
@@ -50,10 +49,10 @@ def split_claims(answer: str) -> list[tuple[str, tuple[int, ...]]]:
         piece = answer[start:end]
         leading = _LEADING_MARKERS.match(piece)
         if leading and claims:  # "It stalled. [3] Turkey ..." : [3] belongs to the sentence before
-            claims[-1][1].extend(int(m) for m in _MARKERS.findall(leading.group(0)))
+            claims[-1][1].extend(int(m) for m in MARKER.findall(leading.group(0)))
             piece = piece[leading.end() :]
-        markers = [int(m) for m in _MARKERS.findall(piece)]
-        text = _MARKERS.sub("", piece).strip()
+        markers = [int(m) for m in MARKER.findall(piece)]
+        text = MARKER.sub("", piece).strip()
         if not re.search(r"\w", text) and claims:
             claims[-1][1].extend(markers)
         elif text:

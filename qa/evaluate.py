@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from qa.types import Answer
 
 DEPTH = 20  # passages retrieved for the ranking metrics (distinct sources are ranked from them)
 UNGATED = frozenset({"answer_words"})  # reported, but no regression check (not a 0-1 rate)
-_MARKER = re.compile(r"\s*\[\d+\]")
 
 Progress = Callable[[int, int], None]
 IngestProgress = Callable[[int, int, str], None]
@@ -64,7 +62,7 @@ def ranked_sources(sources: Sequence[str]) -> list[str]:
 
 def score_question(q: Question, answer: Answer, retrieved: list[str], timings: tuple[float, float]) -> dict[str, Any]:
     """The per-question record of a run."""
-    text = _MARKER.sub("", answer.text)
+    text = answer.plain_text
     graded = bool(q.answers) and not q.unanswerable
     gold_rank = first_relevant_rank(retrieved, q.source_ids) if q.source_ids else None
     contains = contains_answer(text, q.answers) if graded and not answer.abstained else (False if graded else None)

@@ -285,7 +285,7 @@ class QA:
         return (self.settings.data_dir / "local.sqlite").is_file()
 
     def _require_index(self) -> None:
-        if not self._index_exists() or self.store.local.count() == 0:
+        if not self._index_exists() or self.store.local.is_empty():
             raise IndexMissingError(
                 f"nothing is indexed in {self.settings.data_dir} yet; run `qa ingest` (or `qa ingest PATH`) first"
             )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from index.types import Chunk
+
+MARKER = re.compile(r"\s*\[(\d+)\]")  # a citation marker "[n]", with the space before it
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,11 @@ class Answer:
     mode: str = "extractive"  # "extractive", "llm", or "extractive-fallback" when the LLM failed
     unsupported: tuple[str, ...] = ()  # generated sentences no cited passage supports (LLM mode)
     notice: str = ""  # why the answer fell back, for the user
+
+    @property
+    def plain_text(self) -> str:
+        """The answer without its `[n]` markers."""
+        return MARKER.sub("", self.text)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as printed by `qa ask --json`."""
