@@ -31,6 +31,16 @@ class ChunkingSettings(BaseModel):
     overlap_tokens: int = Field(40, ge=0, le=128, description="Trailing sentences repeated in the next chunk")
 
 
+class IngestSettings(BaseModel):
+    """Limits that keep one bad file from hanging or killing an ingest."""
+
+    max_file_mb: float = Field(25, gt=0, description="Files larger than this are rejected without being parsed")
+    parse_timeout: float = Field(60, gt=0, description="Seconds one file may take to parse before it is rejected")
+    parse_memory_mb: int = Field(
+        2048, ge=256, description="Memory the parsing process may use (MB); a file needing more is rejected"
+    )
+
+
 class EmbeddingSettings(BaseModel):
     """The embedding model."""
 
@@ -100,9 +110,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path(".qa"), description="Index directory (Chroma, record manager, keyword index)")
     seeds_dir: Path = Field(Path("seeds"), description="Documents ingested by default")
+    chroma_url: str | None = Field(
+        None, description="Chroma server, e.g. http://127.0.0.1:8000 (`chroma run`); unset: embedded in data_dir"
+    )
     writer_wait: float = Field(
         10, ge=0, description="Seconds an ingest waits for another ingest on the same data directory"
     )
+    ingest: IngestSettings = IngestSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
