@@ -1,25 +1,30 @@
 """Files and folders -> Document: plain text, Markdown, HTML, PDF (with pages) and DOCX.
 
 `find_files` decides what to read and `load_file` reads one file, with one small loader per
-format. Any parser failure becomes a `LoadError` naming the file and the reason.
+format. Any parser failure becomes a `LoadError` naming the file and the reason. Hostile
+files end in a stated reason too: symlink loops, pipes and empty files are skipped; zip
+bombs and PDFs with too many pages are refused before the parser unpacks them. Time and
+memory limits are `index.parsing`'s job.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
 import re
+import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import docx
-from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 from docx.document import Document as WordDocument
 from docx.table import Table
 from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
 
+from index.html import parse_html
 from index.types import Document, PageSpan
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
@@ -27,16 +32,16 @@ _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _SNIFF_BYTES = 8192
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_SPACES = re.compile(r"\s+")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_TITLE_LINES = 50  # a plain-text title is looked for in the first lines only
+MAX_PDF_PAGES = 5000  # a PDF with more pages is refused: a page bomb, or no document people ask about
+MAX_DOCX_UNPACKED_MB = 200  # what a .docx's parts may declare in total, uncompressed
+MAX_DOCX_PARTS = 10_000
+_ZIP_RATIO = 100  # a part over _ZIP_RATIO_FLOOR_MB packed tighter than this is a zip bomb
+_ZIP_RATIO_FLOOR_MB = 10
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
-_BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol p "
-    "pre section summary table tbody tfoot thead tr ul".split()
-)
 
 
 class LoadError(Exception):
@@ -70,7 +75,8 @@ def find_files(root: Path) -> tuple[list[Path], list[Skipped]]:
     """List the documents under `root` (recursively, sorted by name) or `root` itself if a file.
 
     Hidden files and folders (name starting with ".") are ignored silently. Symlinked
-    folders are not followed; symlinked files resolving outside `root` are skipped.
+    folders are not followed; symlinked files resolving outside `root`, broken or looping
+    symlinks, pipes and other non-regular files, and empty files in a folder are skipped.
 
     Args:
         root: a folder to walk, or a single file.
@@ -114,7 +120,7 @@ def load_file(path: Path, source: str) -> Document:
     label, loader = _LOADERS[suffix]
     try:
         return loader(path, source)
-    except LoadError:
+    except (LoadError, MemoryError):  # a MemoryError is the caller's to report (see index.parsing)
         raise
     except OSError as exc:
         raise LoadError(str(path), f"cannot read file ({exc.strerror or exc})") from exc
@@ -142,18 +148,36 @@ def _walk(folder: Path, root: Path) -> Iterator[Path | Skipped]:
 def _check_file(path: Path, root: Path) -> Path | Skipped:
     """Return `path` if it is a document we read, else why it is skipped."""
     suffix = path.suffix.lower()
-    reason = None
-    if path.is_symlink() and not path.exists():
-        reason = "broken symlink"
-    elif path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
-        reason = "symlink points outside the folder"
-    elif not path.is_file():
-        reason = "not a regular file"
-    elif suffix not in SUPPORTED_SUFFIXES:
+    reason = _symlink_problem(path, root) if path.is_symlink() else None
+    if reason is None and not path.is_file():
+        reason = _not_regular(path)
+    elif reason is None and suffix not in SUPPORTED_SUFFIXES:
         reason = _unsupported(suffix)
-    elif suffix in _TEXT_SUFFIXES and _file_is_binary(path):
+    elif reason is None and path != root and path.stat().st_size == 0:  # a single file: see Syncer
+        reason = "empty file"
+    elif reason is None and suffix in _TEXT_SUFFIXES and _file_is_binary(path):
         reason = "binary data in a text file"
     return path if reason is None else Skipped(source_id(path, root), reason)
+
+
+def _symlink_problem(path: Path, root: Path) -> str | None:
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way
+        return "symlink loop"
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
+    return None if target.is_relative_to(root.resolve()) else "symlink points outside the folder"
+
+
+def _not_regular(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    kinds = [(stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device")]
+    kind = next((name for test, name in kinds if test(mode)), "")
+    return f"not a regular file ({kind})" if kind else "not a regular file"
 
 
 def _unsupported(suffix: str) -> str:
@@ -177,21 +201,47 @@ def _file_is_binary(path: Path) -> bool:
 
 
 def _is_binary(data: bytes) -> bool:
-    return not data.startswith(_UTF16_BOMS) and b"\x00" in data[:_SNIFF_BYTES]
+    sample = data[:_SNIFF_BYTES]
+    return b"\x00" in sample and not sample.startswith(_UTF16_BOMS) and _utf16_codec(sample) is None
+
+
+def _utf16_codec(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for BOM-less UTF-16 of mostly Latin text, else None."""
+    sample = data[: min(len(data), _SNIFF_BYTES) // 2 * 2]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    for codec, high, low in (("utf-16-le", sample[1::2], sample[0::2]), ("utf-16-be", sample[0::2], sample[1::2])):
+        if high.count(0) < 0.3 * half or low.count(0) > half // 100:
+            continue
+        text = sample.decode(codec, errors="replace")
+        shown = sum(1 for ch in text if ch.isprintable() or ch in "\t\n\r")
+        if text.count("\ufffd") <= 1 and shown >= 0.95 * len(text):
+            return codec
+    return None
 
 
 def _decode(data: bytes) -> str:
-    """Decode text bytes: BOM first, then UTF-8, then cp1252, then latin-1 (never fails)."""
+    """Decode text bytes: BOM, BOM-less UTF-16, UTF-8 (mostly valid), cp1252, latin-1 (never fails)."""
     if data.startswith(codecs.BOM_UTF8):
         return data.decode("utf-8-sig", errors="replace")
     if data.startswith(_UTF16_BOMS):
         return data.decode("utf-16", errors="replace")
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    codec = _utf16_codec(data) if b"\x00" in data[:_SNIFF_BYTES] else None
+    if codec:
+        return data.decode(codec, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", errors="replace")
+    valid_bytes = len(data) - len(_UTF8_SEQUENCE.sub(b"", data))  # bytes in well-formed multi-byte characters
+    if valid_bytes > text.count("\ufffd"):  # UTF-8 with some bad bytes: keep the good characters
+        return text
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _markdown_title(text: str) -> str | None:
@@ -206,7 +256,8 @@ def _markdown_title(text: str) -> str | None:
 
 
 def _plain_title(text: str) -> str | None:
-    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    head = text[:8192].split("\n", _TITLE_LINES)[:_TITLE_LINES]  # never split a huge file whole
+    first = next((line.strip() for line in head if line.strip()), "")
     if first and len(first) <= 120 and not first.endswith((".", "!", "?", ":")):
         return first
     return None
@@ -222,65 +273,9 @@ def _load_text(path: Path, source: str) -> Document:
     return Document(source=source, title=title or _stem_title(path), text=text)
 
 
-def _attr(tag: Tag, name: str) -> str:
-    value = tag.get(name)
-    return " ".join(value) if isinstance(value, list) else str(value or "")
-
-
-def _is_invisible(tag: Tag) -> bool:
-    style = _SPACES.sub("", _attr(tag, "style")).lower()
-    return (
-        tag.name in _DROPPED_TAGS
-        or tag.has_attr("hidden")
-        or _attr(tag, "aria-hidden").strip().lower() == "true"
-        or (tag.name == "input" and _attr(tag, "type").strip().lower() == "hidden")
-        or "display:none" in style
-        or "visibility:hidden" in style
-    )
-
-
-def _visible_text(root: Tag) -> str:
-    """Render the visible text of `root`: one line per block, inline tags kept in the line."""
-    pieces: list[str] = []
-    stack: list[tuple[PageElement | None, bool]] = [(root, False)]
-    while stack:  # iterative, so deeply nested pages cannot exhaust the recursion limit
-        node, in_pre = stack.pop()
-        if node is None:
-            pieces.append("\n")
-        elif isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
-            pieces.append(str(node) if in_pre else _SPACES.sub(" ", str(node)))
-        elif isinstance(node, Tag) and not _is_invisible(node):
-            if node.name == "tr":
-                pieces.append(f"\n{_row_text(node)}\n")
-                continue
-            in_pre = in_pre or node.name == "pre"
-            if node.name in _BLOCK_TAGS:
-                pieces.append("\n")
-                stack.append((None, in_pre))
-            stack.extend((child, in_pre) for child in reversed(node.contents))
-    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
-def _row_text(row: Tag) -> str:
-    cells = row.find_all(["td", "th"], recursive=False)
-    texts = (" ".join(_visible_text(cell).split()) for cell in cells if not _is_invisible(cell))
-    return " | ".join(text for text in texts if text)
-
-
-def _html_title(soup: BeautifulSoup) -> str | None:
-    titles = (tag for tag in soup.find_all("title") if tag.find_parent("svg") is None)
-    for tag in [next(titles, None), soup.find("h1")]:
-        text = " ".join(tag.get_text().split()) if isinstance(tag, Tag) else ""
-        if text:
-            return text
-    return None
-
-
 def _load_html(path: Path, source: str) -> Document:
-    soup = BeautifulSoup(path.read_bytes(), "lxml")
-    title = _html_title(soup) or _stem_title(path)
-    return Document(source=source, title=title, text=_visible_text(soup))
+    title, text = parse_html(path.read_bytes())
+    return Document(source=source, title=title or _stem_title(path), text=text)
 
 
 def _clean_page(text: str) -> str:
@@ -315,8 +310,20 @@ def _open_pdf(path: Path) -> PdfReader:
     return reader
 
 
+def _page_count(path: Path, reader: PdfReader) -> int:
+    """The number of pages, refusing page bombs before any page is read."""
+    try:
+        count = len(reader.pages)
+    except LimitReachedError as exc:
+        raise LoadError(str(path), f"PDF page tree too large, more than {MAX_PDF_PAGES} pages ({exc})") from exc
+    if count > MAX_PDF_PAGES:
+        raise LoadError(str(path), f"PDF has {count} pages; at most {MAX_PDF_PAGES} are read")
+    return count
+
+
 def _load_pdf(path: Path, source: str) -> Document:
     reader = _open_pdf(path)
+    _page_count(path, reader)
     text, spans = _join_pages([_clean_page(page.extract_text()) for page in reader.pages])
     if not spans:
         raise LoadError(str(path), "no extractable text (scanned PDF?)")
@@ -355,9 +362,29 @@ def _docx_title(document: WordDocument) -> str | None:
     return None
 
 
+def _check_zip(path: Path) -> None:
+    """Refuse a zip bomb from the sizes its directory declares (zipfile never unpacks more than that)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    if len(parts) > MAX_DOCX_PARTS:
+        raise LoadError(str(path), f"zip bomb? {len(parts)} parts in a .docx (at most {MAX_DOCX_PARTS})")
+    total_mb = sum(part.file_size for part in parts) / (1 << 20)
+    if total_mb > MAX_DOCX_UNPACKED_MB:
+        raise LoadError(str(path), f"zip bomb? unpacks to {total_mb:.0f} MB (at most {MAX_DOCX_UNPACKED_MB} MB)")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > _ZIP_RATIO_FLOOR_MB << 20 and ratio > _ZIP_RATIO:
+            raise LoadError(
+                str(path),
+                f"zip bomb? {part.filename} unpacks {part.file_size >> 20} MB from {part.compress_size >> 10} KB "
+                f"(compression ratio {ratio:.0f}:1, at most {_ZIP_RATIO}:1)",
+            )
+
+
 def _load_docx(path: Path, source: str) -> Document:
     if not zipfile.is_zipfile(path):
         raise LoadError(str(path), "not a valid Word .docx file (not a zip archive)")
+    _check_zip(path)
     document = docx.Document(str(path))
     text = "\n".join(_docx_lines(document))
     return Document(source=source, title=_docx_title(document) or _stem_title(path), text=text)

@@ -24,6 +24,7 @@ from langchain_core.indexing import index
 from index.chunking import ChunkingConfig, Tokenizer, split_document
 from index.loaders import LoadError, find_files, load_file, source_id
 from index.local import DocumentRecord
+from index.parsing import Parser
 from index.store import COLLECTION, ChunkStore, chunk_to_document
 
 T = TypeVar("T")
@@ -129,9 +130,15 @@ class Syncer:
     """Keeps the store in step with files on disk."""
 
     def __init__(
-        self, store: ChunkStore, records: SQLRecordManager, tokenizer: Tokenizer, chunking: ChunkingConfig
+        self,
+        store: ChunkStore,
+        records: SQLRecordManager,
+        tokenizer: Tokenizer,
+        chunking: ChunkingConfig,
+        parser: Parser = load_file,
     ) -> None:
-        """Wire the store, record manager and chunker."""
+        """Wire the store, record manager, chunker and parser (`IsolatedParser` to limit time and memory)."""
+        self.parser = parser
         self.store = store
         self.records = records
         self.tokenizer = tokenizer
@@ -194,7 +201,7 @@ class Syncer:
             if progress:
                 progress(done, len(pending), item.source)
             try:
-                document = load_file(item.path, item.source)
+                document = self.parser(item.path, item.source)
             except LoadError as err:
                 report.files.append(FileOutcome(item.source, "failed", err.reason))
                 continue

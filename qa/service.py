@@ -113,11 +113,14 @@ class QA:
 
     @cached_property
     def _syncer(self) -> Syncer:
+        from index.parsing import IsolatedParser
         from index.sync import Syncer, open_record_manager
 
         chunking = ChunkingConfig(self.settings.chunking.max_tokens, self.settings.chunking.overlap_tokens)
         tokenizer = WordPieceTokenizer(self.settings.embedding.model_path)
-        return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking)
+        limits = self.settings.ingest  # one worker process parses every file, with these limits
+        parser = IsolatedParser(limits.max_file_mb, limits.parse_timeout, limits.parse_memory_mb)
+        return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking, parser)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
