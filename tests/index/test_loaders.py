@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import docx
 import pytest
 from fpdf import FPDF
+from pypdf import PdfWriter
 
-from index.loaders import LoadError, Skipped, find_files, load_file, source_id
+from index.loaders import MAX_PDF_PAGES, LoadError, Skipped, find_files, load_file, source_id
 
 PAGE_TEXTS = ["Apples grow on the first page.", "Bananas ripen on the second page."]
 
@@ -414,3 +416,62 @@ def test_source_id_uses_forward_slashes_relative_to_root(tmp_path: Path) -> None
 def test_source_id_of_a_single_file_root_is_its_name(tmp_path: Path) -> None:
     path = write(tmp_path / "solo.pdf", b"x")
     assert source_id(path, path) == "solo.pdf"
+
+
+# --- hostile files ----------------------------------------------------------------------------
+
+
+def test_utf16_without_bom_is_decoded_not_called_binary(tmp_path: Path) -> None:
+    for codec in ("utf-16-le", "utf-16-be"):
+        path = write(tmp_path / f"{codec}.txt", "Grüße aus Köln.\n".encode(codec))
+        assert find_files(path) == ([path], [])
+        assert load_file(path, path.name).text == "Grüße aus Köln.\n"
+
+
+def test_utf8_with_a_few_bad_bytes_keeps_its_good_characters(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad.txt", "Die Brücke über den Fluß. ".encode() + b"\xff\xfe")
+    assert load_file(path, "bad.txt").text == "Die Brücke über den Fluß. \ufffd\ufffd"
+
+
+def test_docx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "bomb.docx")
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document2.xml", b" " * (20 << 20))
+    with pytest.raises(LoadError, match=r"zip bomb\? word/document2\.xml unpacks 20 MB from \d+ KB"):
+        load_file(path, "bomb.docx")
+
+
+def test_pdf_with_too_many_pages_is_refused_with_its_page_count(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, "One real page.")
+    pdf.output(str(tmp_path / "one.pdf"))
+    writer = PdfWriter(clone_from=tmp_path / "one.pdf")
+    for _ in range(MAX_PDF_PAGES):
+        writer.add_blank_page()
+    writer.write(tmp_path / "many.pdf")
+    with pytest.raises(LoadError, match=rf"PDF has {MAX_PDF_PAGES + 1} pages; at most {MAX_PDF_PAGES} are read"):
+        load_file(tmp_path / "many.pdf", "many.pdf")
+
+
+def test_find_files_names_symlink_loops_pipes_and_empty_files(tmp_path: Path) -> None:
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "missing.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    write(tmp_path / "empty.md", b"")
+    assert find_files(tmp_path) == (
+        [],
+        [
+            Skipped("empty.md", "empty file"),
+            Skipped("gone.txt", "broken symlink"),
+            Skipped("loop.txt", "symlink loop"),
+            Skipped("pipe.txt", "not a regular file (a named pipe)"),
+        ],
+    )
+
+
+def test_an_empty_file_given_by_itself_loads_as_empty_so_its_old_chunks_go(tmp_path: Path) -> None:
+    path = write(tmp_path / "notes.txt", b"")
+    assert find_files(path) == ([path], [])
+    assert load_file(path, "notes.txt").text == ""
