@@ -8,7 +8,8 @@ limit for the answer. A file that runs out of time or memory, or crashes the par
 refused from their size alone, before anything reads them.
 
 The worker starts on the first file (about 0.2 s) and serves every later one; it is closed
-by `close()` / the end of a `with` block, or once it has been idle for `idle_close` seconds.
+by `close()` / the end of a `with` block, or once it has been idle for `idle_close` seconds
+(an ingest parses back to back, ahead of the embedder, so a few idle seconds mean it is over).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class IsolatedParser:
     """
 
     def __init__(
-        self, max_file_mb: float = 25, timeout: float = 60, memory_mb: int = 2048, idle_close: float = 30
+        self, max_file_mb: float = 25, timeout: float = 60, memory_mb: int = 2048, idle_close: float = 5
     ) -> None:
         """Set the limits; no process starts until the first file."""
         self.max_file_mb = max_file_mb
