@@ -6,7 +6,7 @@ PYTHON ?= python3
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser run test lint eval-seeds baseline-seeds clean
+.PHONY: setup browser run test lint eval-seeds baseline-seeds chroma-server clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,7 @@ run: setup
 	$(QA) ingest seeds/
 	$(QA) ui
 
+# Starts its own Chroma server on loopback for the server-mode tests, unless QA_TEST_CHROMA_URL names one.
 test: setup browser
 	$(PY) -m pytest
 
@@ -37,6 +38,12 @@ eval-seeds: setup
 
 baseline-seeds: setup
 	QA_DATA_DIR="$$(mktemp -d)" $(QA) eval seeds --save-baseline bench/baselines/seeds.json
+
+# A Chroma server for QA_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT), in the foreground (Ctrl-C stops it).
+CHROMA_PORT ?= 8000
+CHROMA_PATH ?= .qa/chroma-server
+chroma-server: setup
+	$(VENV)/bin/chroma run --path $(CHROMA_PATH) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check qa index tests bench

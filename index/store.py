@@ -3,6 +3,12 @@
 `ChunkStore` is the LangChain `VectorStore` handed to the indexing API: every
 add and delete goes to Chroma (chunk vectors) and to `LocalIndex` (keyword index
 and sentence vectors) alike, so the two never drift apart.
+
+Chroma runs embedded (`PersistentClient` in `data_dir/chroma`, collection "chunks")
+or as a server (`HttpClient` to `chroma_url`). On a server each data directory owns a
+collection of its own, named once and recorded in the local index's meta together
+with the mode, so data directories sharing a server never see each other's chunks
+and an index is never opened against the place where its vectors are not.
 """
 
 from __future__ import annotations
@@ -10,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import uuid4
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
@@ -24,7 +34,7 @@ from index.local import LocalIndex, SentenceVector
 from index.sentences import split_sentences
 from index.types import Chunk
 
-COLLECTION = "chunks"
+COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
 INDEX_FORMAT = 2  # bump when what is stored per chunk changes (2: context-pooled sentence vectors)
 
 
@@ -49,22 +59,113 @@ def document_to_chunk(doc: LCDocument) -> Chunk:
     )
 
 
-def open_chroma(data_dir: Path, embedder: Embeddings) -> Chroma:
-    """The embedded (PersistentClient) Chroma collection, cosine space, telemetry off."""
-    client = chromadb.PersistentClient(
-        path=str(data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    return Chroma(
-        collection_name=COLLECTION,
-        embedding_function=embedder,
-        client=client,
-        collection_configuration={"hnsw": {"space": "cosine"}},
-    )
+class StoreConfigError(Exception):
+    """Chroma cannot be opened as configured; the message says what to do."""
+
+
+def _server_address(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of a Chroma server URL such as http://127.0.0.1:8000."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or parts.path not in ("", "/"):
+        raise StoreConfigError(f"QA_CHROMA_URL: {url!r} is not a Chroma server URL like http://127.0.0.1:8000")
+    ssl = parts.scheme == "https"
+    return parts.hostname, port or (443 if ssl else 80), ssl
+
+
+def connect(data_dir: Path, chroma_url: str | None) -> ClientAPI:
+    """The Chroma client: a server's `HttpClient` when `chroma_url` is set, else embedded in `data_dir/chroma`.
+
+    Raises:
+        StoreConfigError: the URL is malformed or no Chroma server answers there.
+    """
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url is None:
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+    host, port, ssl = _server_address(chroma_url)
+    try:
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+    except Exception as err:  # the client raises ValueError, httpx errors, ...: all mean "not reachable"
+        raise StoreConfigError(
+            f"no Chroma server answers at {chroma_url} (QA_CHROMA_URL): start one with "
+            f"`chroma run --path DIR --port {port}`, or unset QA_CHROMA_URL to keep the index in {data_dir} "
+            f"({type(err).__name__}: {err})"
+        ) from err
+
+
+def _claim_meta(local: LocalIndex, key: str, value: str) -> str:
+    """Record `value` under `key` unless a value is there already; return the recorded one.
+
+    One transaction, so two processes opening a new data directory agree on one value.
+    """
+    with local._transaction() as db:
+        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0])
+
+
+def _place(mode: str, data_dir: Path, url: str | None) -> str:
+    return f"the Chroma server at {url}" if mode == "server" else f"embedded Chroma in {data_dir / 'chroma'}"
+
+
+def _check_mode(data_dir: Path, local: LocalIndex, chroma_url: str | None, recorded: str | None) -> None:
+    """Refuse to open an index whose vectors live in the other mode's Chroma."""
+    mode = "server" if chroma_url else "embedded"
+    if recorded not in (None, mode):
+        fix = "set QA_CHROMA_URL to that server" if recorded == "server" else "unset QA_CHROMA_URL"
+        raise StoreConfigError(
+            f"the index in {data_dir} keeps its vectors in {_place(recorded, data_dir, local.get_meta('chroma_url'))}, "
+            f"but this run uses {_place(mode, data_dir, chroma_url)}: {fix}, "
+            "or ingest into a new data directory (QA_DATA_DIR)"
+        )
+
+
+def _collection_name(data_dir: Path, local: LocalIndex, chroma_url: str | None) -> str:
+    """This data directory's collection: "chunks" embedded, a name of its own on a server (recorded once)."""
+    recorded = _claim_meta(local, "chroma_mode", "server" if chroma_url else "embedded")
+    _check_mode(data_dir, local, chroma_url, recorded)  # another process may have claimed the other mode
+    if chroma_url is None:
+        return COLLECTION
+    _claim_meta(local, "chroma_url", chroma_url)  # the server it was built on, named in messages
+    return _claim_meta(local, "chroma_collection", f"qa-{uuid4().hex[:12]}")
+
+
+def open_chroma(data_dir: Path, embedder: Embeddings, local: LocalIndex, chroma_url: str | None = None) -> Chroma:
+    """This data directory's Chroma collection (embedded, or on the server at `chroma_url`), cosine space.
+
+    The mode is checked before connecting (an embedded client would create its directory) and
+    recorded after (an unreachable server leaves a new data directory free to run embedded).
+
+    Raises:
+        StoreConfigError: no server answers, the index was built in the other mode, or the
+            server lacks the collection holding this index's vectors.
+    """
+    had_index = (data_dir / "chroma").exists() or not local.is_empty()  # indexes older than the record: embedded
+    _check_mode(data_dir, local, chroma_url, local.get_meta("chroma_mode") or ("embedded" if had_index else None))
+    client = connect(data_dir, chroma_url)
+    name = _collection_name(data_dir, local, chroma_url)
+    try:
+        return Chroma(
+            collection_name=name,
+            embedding_function=embedder,
+            client=client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+            create_collection_if_not_exists=chroma_url is None or local.is_empty(),
+        )
+    except NotFoundError as err:
+        raise StoreConfigError(
+            f"the Chroma server at {chroma_url} has no collection {name}, which holds the vectors of the index "
+            f"in {data_dir} (built on {local.get_meta('chroma_url')}): point QA_CHROMA_URL at that server, "
+            "or ingest into a new data directory (QA_DATA_DIR)"
+        ) from err
 
 
 def chroma_collection(chroma: Chroma) -> chromadb.Collection:
     """The raw collection behind a LangChain Chroma store, for writes with precomputed vectors."""
-    collection: chromadb.Collection = chroma._client.get_collection(COLLECTION)
+    collection: chromadb.Collection = chroma._collection
     return collection
 
 
@@ -142,7 +243,17 @@ class ChunkStore(VectorStore):
         raise TypeError("build a ChunkStore with index.store.open_store(data_dir, embedder)")
 
 
-def open_store(data_dir: Path, embedder: SentenceTransformerEmbedder) -> ChunkStore:
-    """Open (or create) the store under `data_dir`."""
+def open_store(data_dir: Path, embedder: SentenceTransformerEmbedder, chroma_url: str | None = None) -> ChunkStore:
+    """Open (or create) the store under `data_dir`, its vectors embedded or on the server at `chroma_url`.
+
+    Raises:
+        StoreConfigError: see `open_chroma`.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
-    return ChunkStore(open_chroma(data_dir, embedder), LocalIndex(data_dir / "local.sqlite"), embedder)
+    local = LocalIndex(data_dir / "local.sqlite")
+    try:
+        chroma = open_chroma(data_dir, embedder, local, chroma_url)
+    except BaseException:
+        local.close()
+        raise
+    return ChunkStore(chroma, local, embedder)

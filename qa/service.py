@@ -94,9 +94,15 @@ class QA:
         """The Chroma collection and local index (opened, and created if needed, on first use).
 
         Raises:
-            ConfigError: the index was built by another embedding model or back end.
+            ConfigError: the index was built by another embedding model or back end, the Chroma
+                server (QA_CHROMA_URL) does not answer, or the index's vectors live in the other mode.
         """
-        store = open_store(self.settings.data_dir, self.embedder)
+        from index.store import StoreConfigError
+
+        try:
+            store = open_store(self.settings.data_dir, self.embedder, self.settings.chroma_url)
+        except StoreConfigError as err:
+            raise ConfigError(str(err)) from err
         made_by = store.local.get_meta("embedder")
         if made_by is None and store.local.count():  # indexes from before this was recorded: fp32 vectors
             made_by = f"{self.embedder.model_path.name}/torch-fp32"

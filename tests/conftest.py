@@ -1,10 +1,19 @@
-"""Shared fixtures: the real bundled MiniLM (loaded once), real Chroma in temporary directories."""
+"""Shared fixtures: the real bundled MiniLM (loaded once), real Chroma in temporary directories.
+
+Modules marked `chroma_backends` run every test that uses `chroma_url` (directly or through
+`qa`, `seeded_qa`, ...) twice: against embedded Chroma and against a real Chroma server
+(`QA_TEST_CHROMA_URL`, or one `chroma run` started here on loopback for the session).
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +27,87 @@ from qa.settings import bundled_model_path  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+SERVER_START_SECONDS = 30
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker of modules that run against both Chroma back ends."""
+    config.addinivalue_line("markers", "chroma_backends: run the module's index tests on embedded and server Chroma")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """In `chroma_backends` modules, run each test that touches Chroma once per back end."""
+    if "chroma_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("chroma_backends"):
+        # None is embedded: the same cache key as unmarked tests, so session engines are shared with them
+        metafunc.parametrize("chroma_url", [None, "server"], ids=["embedded", "server"], indirect=True)
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_heartbeat(url: str, seconds: float, server: subprocess.Popen[bytes] | None = None) -> None:
+    """Return once the Chroma server at `url` answers its heartbeat; fail the session after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if server is not None and server.poll() is not None:
+            pytest.fail(f"`chroma run` exited with {server.returncode} before answering at {url}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"no Chroma server answered at {url} within {seconds:.0f} s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real Chroma server on loopback: $QA_TEST_CHROMA_URL (CI starts one), else one started here."""
+    url = os.environ.get("QA_TEST_CHROMA_URL")
+    if url:
+        wait_for_heartbeat(url, SERVER_START_SECONDS)
+        yield url
+        return
+    root = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(root / "data")]
+    with (root / "server.log").open("wb") as log:
+        server = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=log)
+    try:
+        wait_for_heartbeat(url, SERVER_START_SECONDS, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def chroma_url(request: pytest.FixtureRequest) -> str | None:
+    """The Chroma server's URL when this test runs against the server; None: embedded Chroma."""
+    if getattr(request, "param", None) == "server":
+        return str(request.getfixturevalue("chroma_server"))
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _chroma_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA_CHROMA_URL as the test's back end, so engines and CLI runs it builds itself use it too."""
+    url = request.getfixturevalue("chroma_url") if "chroma_url" in request.fixturenames else None
+    if url:
+        monkeypatch.setenv("QA_CHROMA_URL", url)
+    else:  # never a developer's own server
+        monkeypatch.delenv("QA_CHROMA_URL", raising=False)
 
 
 @pytest.fixture(autouse=True)
@@ -45,15 +135,15 @@ def model_path() -> Path:
 
 
 @pytest.fixture
-def qa(tmp_path: Path) -> QA:
+def qa(tmp_path: Path, chroma_url: str | None) -> QA:
     """A QA engine over an empty index of its own."""
-    return QA(data_dir=tmp_path / "index")
+    return QA(data_dir=tmp_path / "index", chroma_url=chroma_url)
 
 
 @pytest.fixture(scope="session")
-def seeded_qa(tmp_path_factory: pytest.TempPathFactory) -> Iterator[QA]:
+def seeded_qa(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -> Iterator[QA]:
     """One engine with `seeds/` ingested, shared by read-only tests."""
-    engine = QA(data_dir=tmp_path_factory.mktemp("seeded") / "index")
+    engine = QA(data_dir=tmp_path_factory.mktemp("seeded") / "index", chroma_url=chroma_url)
     engine.ingest(SEEDS)
     yield engine
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from fpdf import FPDF
 
 from qa import QA
+
+pytestmark = pytest.mark.chroma_backends
 
 ALPHA = "The alpha reactor was commissioned in 1998. It produces steam for the northern district."
 BETA = "The beta library lends rare maps. Its reading room opens at nine in the morning."

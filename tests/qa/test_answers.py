@@ -11,6 +11,8 @@ from qa import QA, IndexMissingError, QAError
 from qa.answer_types import offers_answer_type, question_type
 from qa.extractive import NO_ANSWER, lexical_scores
 
+pytestmark = pytest.mark.chroma_backends
+
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTIONS = [json.loads(line) for line in (SEEDS / "questions.jsonl").read_text().splitlines()]
 ANSWERABLE = [q for q in QUESTIONS if not q.get("unanswerable")]

@@ -13,6 +13,8 @@ import pytest
 from qa import QA
 from qa.cli import main
 
+pytestmark = pytest.mark.chroma_backends
+
 
 def run_qa(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real console entry point in a fresh process."""
@@ -47,6 +49,7 @@ def test_ask_json_matches_the_documented_schema(seeded_qa: QA, capsys: pytest.Ca
     assert "April 4" in data["answer"]
 
 
+@pytest.mark.usefixtures("chroma_url")
 def test_ingest_sources_and_remove_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -64,6 +67,7 @@ def test_ingest_sources_and_remove_round_trip(tmp_path: Path, capsys: pytest.Cap
     assert "a.txt" not in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("chroma_url")
 def test_ingest_with_a_broken_file_names_it_and_exits_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -13,6 +13,8 @@ from qa.errors import QuestionSetError
 from qa.evaluate import evaluate
 from qa.questions import load_question_set
 
+pytestmark = pytest.mark.chroma_backends
+
 DOCS = {
     "lighthouse.txt": "The Grey Point lighthouse was built in 1872. Its lamp can be seen 30 kilometres out to sea.",
     "ferry.txt": "The harbour ferry leaves every hour. A return ticket costs eight euros.",
@@ -105,6 +107,7 @@ def test_beir_folder_is_read_with_its_qrels(tmp_path: Path, qa: QA) -> None:
     assert result["metrics"]["hit@1"] == 1.0
 
 
+@pytest.mark.usefixtures("chroma_url")
 def test_baseline_exits_one_on_a_planted_regression_and_zero_otherwise(
     question_set: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

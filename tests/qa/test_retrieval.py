@@ -9,6 +9,8 @@ import pytest
 from qa import QA, SourceNotFoundError
 from qa.retrieval import reciprocal_rank_fusion
 
+pytestmark = pytest.mark.chroma_backends
+
 BOILERS = ["Aster", "Birch", "Cedar", "Dahlia", "Elm", "Fern", "Gorse", "Hazel", "Iris", "Juniper"]
 BOILERS += ["Kale", "Larch", "Maple", "Nettle", "Oak", "Poppy", "Quince", "Rowan", "Sage", "Thyme"]
 
@@ -18,7 +20,7 @@ def code(i: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def parts_qa(tmp_path_factory: pytest.TempPathFactory) -> QA:
+def parts_qa(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -> QA:
     """Twenty near-identical part notes that differ only by a part code and a boiler, plus two unrelated notes."""
     root = tmp_path_factory.mktemp("parts")
     docs = root / "docs"
@@ -28,7 +30,7 @@ def parts_qa(tmp_path_factory: pytest.TempPathFactory) -> QA:
         (docs / f"kit_{i:02d}.txt").write_text(text)
     (docs / "pets.txt").write_text("Cats are fond of fish and will often sleep in warm sunny spots.")
     (docs / "cars.txt").write_text("Electric cars charge overnight in the depot garage.")
-    engine = QA(data_dir=root / "index")
+    engine = QA(data_dir=root / "index", chroma_url=chroma_url)
     engine.ingest(docs)
     return engine
 
