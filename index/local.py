@@ -211,6 +211,26 @@ class LocalIndex:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = ?", (source,))]
 
+    def chunk_sources(self) -> list[tuple[str, str]]:
+        """(id, source) of every chunk."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self._db.execute("SELECT id, source FROM chunks")]
+
+    def keyword_rows_off(self) -> int:
+        """Chunks without a keyword index row, plus keyword rows without a chunk (0 when in step)."""
+        sql = (
+            "SELECT (SELECT COUNT(*) FROM chunks WHERE rowid NOT IN (SELECT rowid FROM chunk_fts)) + "
+            "(SELECT COUNT(*) FROM chunk_fts WHERE rowid NOT IN (SELECT rowid FROM chunks))"
+        )
+        with self._lock:
+            return int(self._db.execute(sql).fetchone()[0])
+
+    def rebuild_keyword_index(self) -> None:
+        """Write the keyword index again from the chunk rows."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM chunk_fts")
+            db.execute("INSERT INTO chunk_fts (rowid, text) SELECT rowid, text FROM chunks")
+
     def count(self) -> int:
         """Number of chunks."""
         with self._lock:
@@ -233,6 +253,11 @@ class LocalIndex:
         with self._lock:
             rows = self._db.execute("SELECT source, root, sha256, title FROM documents WHERE root = ?", (root,))
             return [DocumentRecord(*r) for r in rows]
+
+    def all_documents(self) -> list[DocumentRecord]:
+        """Every manifest entry."""
+        with self._lock:
+            return [DocumentRecord(*r) for r in self._db.execute("SELECT source, root, sha256, title FROM documents")]
 
     def put_document(self, record: DocumentRecord) -> None:
         """Record (or update) a file in the manifest."""
@@ -257,6 +282,11 @@ class LocalIndex:
         """Write a small piece of index metadata."""
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, key: str) -> None:
+        """Remove a piece of index metadata."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     def close(self) -> None:
         """Close the database."""

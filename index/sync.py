@@ -2,9 +2,13 @@
 
 A SQL record manager remembers which chunk ids each source produced. Files whose
 bytes are unchanged are not even parsed; changed files are re-chunked and
-`index(cleanup="incremental")` embeds only new chunks and deletes the source's
+`index(cleanup="scoped_full")` embeds only new chunks and deletes the source's
 stale ones; a file that fails to parse is left as it was; files gone from a
 synced folder are deleted.
+
+Each batch is written to Chroma, then to the local index, then to the record manager, and a
+file enters the manifest last. A process killed between two of those steps leaves the stores
+out of step; `QA` notices the unfinished write and `index.check` repairs it before the next one.
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ class _Pending:
 
 _Loaded = tuple[_Pending, str, int]  # a parsed file, its title and its number of chunks
 PREFETCH_CHUNKS = 512  # chunks parsed ahead of the embedder at most: bounds memory on large folders
+WRITE_BATCH = 100  # chunks embedded and written per step of the indexing API
 
 
 def prefetch(items: Iterator[T], size: int) -> Iterator[T]:
@@ -162,7 +167,8 @@ class Syncer:
             docs,
             self.records,
             self.store,
-            cleanup="incremental",
+            cleanup="scoped_full",  # a source's stale chunks go once all of it is in: none re-embedded
+            batch_size=WRITE_BATCH,
             source_id_key="source",
             key_encoder=lambda doc: str(doc.id),
         )

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = feedback_sub.add_parser("export", help="thumbs-down answers as a question set for `qa eval`")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
+    check = sub.add_parser("check", help="compare Chroma, the keyword index and the record manager")
+    check.add_argument("--repair", action="store_true", help="fix what disagrees (after an interrupted ingest)")
+
     sub.add_parser("sources", help="list indexed sources with chunk counts")
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
@@ -136,6 +139,21 @@ def run_remove(qa: QA, args: argparse.Namespace) -> int:
     deleted = qa.remove(args.source)
     print(f"removed {args.source} ({deleted} chunks)")
     return 0
+
+
+def run_check(qa: QA, args: argparse.Namespace) -> int:
+    """`qa check [--repair]`: exit 1 when the stores disagree and were not repaired."""
+    report = qa.check(repair=args.repair)
+    for line in report.lines():
+        print(line)
+    if report.ok:
+        print(f"index consistent: {report.chunks} chunks")
+        return 0
+    if args.repair:
+        print("repaired; run `qa ingest` on the folders again to restore the sources marked to be ingested again")
+        return 0
+    print("run `qa check --repair` (or just `qa ingest` again) to fix it", file=sys.stderr)
+    return 1
 
 
 def run_eval(qa: QA, args: argparse.Namespace) -> int:
@@ -240,6 +258,7 @@ COMMANDS = {
     "ingest": run_ingest,
     "ask": run_ask,
     "eval": run_eval,
+    "check": run_check,
     "sources": run_sources,
     "remove": run_remove,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from index.chunking import ChunkingConfig, WordPieceTokenizer
 if TYPE_CHECKING:  # the LLM and sync stacks load only when used: `qa ask` starts faster without them
     from langchain_core.language_models import BaseChatModel
 
+    from index.check import CheckReport
+    from index.parsing import IsolatedParser
     from index.sync import Progress, Syncer, SyncReport
     from qa.generative import LLMAnswerer
 from index.embedder import SentenceTransformerEmbedder
@@ -29,6 +32,7 @@ from qa.settings import Settings, load_settings
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
+WRITING = "writing"  # index meta key set while an ingest or removal writes: its presence means one was cut short
 AnswerMode = Literal["extractive", "llm"]
 log = logging.getLogger(__name__)
 
@@ -119,14 +123,19 @@ class QA:
 
     @cached_property
     def _syncer(self) -> Syncer:
-        from index.parsing import IsolatedParser
         from index.sync import Syncer, open_record_manager
 
         chunking = ChunkingConfig(self.settings.chunking.max_tokens, self.settings.chunking.overlap_tokens)
         tokenizer = WordPieceTokenizer(self.settings.embedding.model_path)
-        limits = self.settings.ingest  # one worker process parses every file, with these limits
-        parser = IsolatedParser(limits.max_file_mb, limits.parse_timeout, limits.parse_memory_mb)
-        return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking, parser)
+        return Syncer(self.store, open_record_manager(self.settings.data_dir), tokenizer, chunking, self._parser)
+
+    @cached_property
+    def _parser(self) -> IsolatedParser:
+        """One worker process parses every file of an ingest, within the size, time and memory limits."""
+        from index.parsing import IsolatedParser
+
+        limits = self.settings.ingest
+        return IsolatedParser(limits.max_file_mb, limits.parse_timeout, limits.parse_memory_mb)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
@@ -153,11 +162,24 @@ class QA:
         for target in targets:
             if not target.exists():
                 raise IngestError(f"{target}: no such file or folder")
-        with self._writing():
+        with self._writing(), self._parser:  # the parsing worker stops with the ingest
             return [self._syncer.sync(target, progress) for target in targets]
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
+        """Hold the writer lock, first repairing what an interrupted write left, and mark the write as running."""
+        with self._locked():
+            if self.store.local.get_meta(WRITING) is not None:
+                report = self._check()
+                log.warning("the last write to %s was cut short: repairing %d sources", self.settings.data_dir,
+                            len(report.sources))
+                self._repair(report)
+            self.store.local.set_meta(WRITING, str(os.getpid()))
+            yield
+            self.store.local.delete_meta(WRITING)  # kept after a failure: the next write repairs
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
         """The data directory's writer lock; a busy index is an IngestError after a bounded wait."""
         from index.lock import WriterBusyError, writer_lock
 
@@ -166,6 +188,36 @@ class QA:
                 yield
         except WriterBusyError as err:
             raise IngestError(str(err)) from err
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Compare Chroma, the local index and the record manager; with `repair`, fix what disagrees.
+
+        Repair purges each inconsistent source from every store and marks it to be read again:
+        the next `ingest` of its folder restores it (or drops it, if the file is gone).
+
+        Raises:
+            IngestError: an ingest is writing the index (after `settings.writer_wait` seconds).
+        """
+        from index.check import CheckReport
+
+        if not self._index_exists():
+            return CheckReport()
+        with self._locked():
+            report = self._check()
+            if repair:
+                self._repair(report)
+                self.store.local.delete_meta(WRITING)
+            return report
+
+    def _check(self) -> CheckReport:
+        from index.check import check_index
+
+        return check_index(self.store, self._syncer.records)
+
+    def _repair(self, report: CheckReport) -> None:
+        from index.check import repair_index
+
+        repair_index(self.store, self._syncer.records, report)
 
     def retrieve(
         self, question: str, k: int | None = None, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
