@@ -34,6 +34,8 @@ from qa.types import Answer, Passage
 MAX_QUESTION_CHARS = 2000
 WRITING = "writing"  # index meta key set while an ingest or removal writes: its presence means one was cut short
 AnswerMode = Literal["extractive", "llm"]
+ANSWER_MODES: tuple[AnswerMode, ...] = ("extractive", "llm")
+RETRIEVAL_MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
 log = logging.getLogger(__name__)
 
 
@@ -225,6 +227,7 @@ class QA:
         """The passages most relevant to `question`, best first."""
         question = self._check_question(question)
         k = self._check_k(k, self.settings.retrieval.top_k)
+        _check_choice("retrieval", mode, RETRIEVAL_MODES)
         self._require_index()
         return self.retriever.retrieve(question, k, self._check_sources(sources), mode)
 
@@ -269,7 +272,10 @@ class QA:
         mode: AnswerMode | None = None,
     ) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer's text as an LLM writes it, then the final `Answer`."""
-        request = _Request(self._check_question(question), k, sources, retrieval, tuple(history))
+        request = _Request(self._check_question(question), k, sources, retrieval, _check_history(history))
+        _check_choice("retrieval", retrieval, RETRIEVAL_MODES)
+        if mode is not None:
+            _check_choice("mode", mode, ANSWER_MODES)
         self._require_index()
         if (mode or self.default_mode) == "extractive":
             yield self._extractive(request)
@@ -368,9 +374,22 @@ class QA:
         return k
 
     def _check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        if isinstance(sources, str) or not all(isinstance(s, str) for s in sources or ()):
+            raise QAError(f"sources: must be a list of source names, got {sources!r}")
         if not sources:
             return None
         unknown = sorted(set(sources) - set(self.sources()))
         if unknown:
             raise SourceNotFoundError(f"sources: not indexed: {', '.join(unknown)}; `qa sources` lists what is")
         return list(sources)
+
+
+def _check_choice(field: str, value: object, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise QAError(f"{field}: must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def _check_history(history: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(history, str) or not all(isinstance(turn, str) for turn in history):
+        raise QAError("history: must be a list of earlier questions (strings)")
+    return tuple(history)

@@ -65,3 +65,25 @@ def test_an_unknown_source_filter_is_refused_naming_it(small_qa: QA) -> None:
 def test_a_question_before_anything_is_ingested_says_to_ingest_first(tmp_path: Path) -> None:
     with pytest.raises(QAError, match=r"nothing is indexed in .* yet; run `qa ingest`"):
         QA(data_dir=tmp_path / "index").ask("How many animals?")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"mode": "poetry"}, "mode: must be one of extractive, llm, got 'poetry'"),
+        ({"retrieval": "fuzzy"}, "retrieval: must be one of hybrid, dense, keyword, got 'fuzzy'"),
+        ({"sources": "walrus.txt"}, "sources: must be a list of source names, got 'walrus.txt'"),
+        ({"history": "What about seals?"}, "history: must be a list of earlier questions (strings)"),
+        ({"history": [3]}, "history: must be a list of earlier questions (strings)"),
+    ],
+)
+def test_ask_refuses_unknown_modes_and_wrongly_shaped_lists(
+    small_qa: QA, arguments: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(QAError, match="^" + re.escape(message) + "$"):
+        small_qa.ask("How many animals?", **arguments)
+
+
+def test_retrieve_refuses_an_unknown_retrieval_mode(small_qa: QA) -> None:
+    with pytest.raises(QAError, match=r"^retrieval: must be one of hybrid, dense, keyword, got 'fuzzy'$"):
+        small_qa.retrieve("How many animals?", mode="fuzzy")  # type: ignore[arg-type]
