@@ -178,3 +178,29 @@ def test_an_index_built_by_another_backend_is_refused_with_a_clear_message(tmp_p
     with pytest.raises(ConfigError, match="torch-fp32.*re-ingest"):
         QA(data_dir=tmp_path / "index", embedding={"backend": "torch-bf16"}).ask("reactor?")
     assert QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ask("When was the reactor built?")
+
+
+def test_a_large_folder_streams_through_in_bounded_batches(
+    qa: QA, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.sync
+    from index.store import ChunkStore
+
+    monkeypatch.setattr(index.sync, "WRITE_BATCH", 8)
+    monkeypatch.setattr(index.sync, "PREFETCH_CHUNKS", 4)
+    for i in range(40):
+        write(docs, f"note{i:02}.txt", f"Note {i} records that shipment {i * 37} left dock {i % 7} on time.")
+    parsed: list[int] = []
+    writes: list[tuple[int, int]] = []  # (chunks written, files parsed by then)
+    add = ChunkStore.add_documents
+
+    def counting_add(store: ChunkStore, documents: list, **kwargs: object) -> list[str]:  # type: ignore[type-arg]
+        writes.append((len(documents), len(parsed)))
+        return add(store, documents, **kwargs)
+
+    monkeypatch.setattr(ChunkStore, "add_documents", counting_add)
+    report = qa.ingest(docs, progress=lambda done, total, source: parsed.append(done))[0]
+
+    assert report.count("added") == 40 and sum(n for n, _ in writes) == 40
+    assert max(n for n, _ in writes) <= 8  # written in batches of WRITE_BATCH
+    assert writes[0][1] <= 8 + 4 + 2  # parsing runs at most a batch and the prefetch buffer ahead
