@@ -283,6 +283,16 @@ class LocalIndex:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
+    def claim_meta(self, key: str, value: str) -> str:
+        """Record `value` under `key` unless a value is there already; return the recorded one.
+
+        One transaction, so two processes opening a new data directory agree on one value.
+        """
+        with self._transaction() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
     def delete_meta(self, key: str) -> None:
         """Remove a piece of index metadata."""
         with self._transaction() as db:

@@ -96,17 +96,6 @@ def connect(data_dir: Path, chroma_url: str | None) -> ClientAPI:
         ) from err
 
 
-def _claim_meta(local: LocalIndex, key: str, value: str) -> str:
-    """Record `value` under `key` unless a value is there already; return the recorded one.
-
-    One transaction, so two processes opening a new data directory agree on one value.
-    """
-    with local._transaction() as db:
-        db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
-        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return str(row[0])
-
-
 def _place(mode: str, data_dir: Path, url: str | None) -> str:
     return f"the Chroma server at {url}" if mode == "server" else f"embedded Chroma in {data_dir / 'chroma'}"
 
@@ -125,12 +114,12 @@ def _check_mode(data_dir: Path, local: LocalIndex, chroma_url: str | None, recor
 
 def _collection_name(data_dir: Path, local: LocalIndex, chroma_url: str | None) -> str:
     """This data directory's collection: "chunks" embedded, a name of its own on a server (recorded once)."""
-    recorded = _claim_meta(local, "chroma_mode", "server" if chroma_url else "embedded")
+    recorded = local.claim_meta("chroma_mode", "server" if chroma_url else "embedded")
     _check_mode(data_dir, local, chroma_url, recorded)  # another process may have claimed the other mode
     if chroma_url is None:
         return COLLECTION
-    _claim_meta(local, "chroma_url", chroma_url)  # the server it was built on, named in messages
-    return _claim_meta(local, "chroma_collection", f"qa-{uuid4().hex[:12]}")
+    local.claim_meta("chroma_url", chroma_url)  # the server it was built on, named in messages
+    return local.claim_meta("chroma_collection", f"qa-{uuid4().hex[:12]}")
 
 
 def open_chroma(data_dir: Path, embedder: Embeddings, local: LocalIndex, chroma_url: str | None = None) -> Chroma:
