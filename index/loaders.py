@@ -104,8 +104,9 @@ def source_id(path: Path, root: Path) -> str:
         return path.name
     try:
         return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.absolute().relative_to(root.absolute()).as_posix()
+    except ValueError:  # one of them relative, with "..", or through a symlinked folder
+        resolved_root = root.resolve()
+        return (path.parent.resolve() / path.name).relative_to(resolved_root).as_posix()  # the file itself unresolved
 
 
 def load_file(path: Path, source: str) -> Document:

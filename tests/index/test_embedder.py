@@ -59,3 +59,17 @@ def test_pool_spans_averages_the_tokens_inside_each_span() -> None:
 def test_pool_spans_falls_back_when_a_span_has_no_tokens() -> None:
     pooled = pool_spans(np.ones((2, 2)), [(0, 0), (0, 3)], [(10, 12)], fallback=np.array([0.0, 2.0]))
     assert np.allclose(pooled[0], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("backend", ["torch-bf16", "torch-fp32"])
+def test_questions_go_through_a_traced_graph_equal_to_the_eager_model(model_path: Path, backend: str) -> None:
+    embedder = SentenceTransformerEmbedder(model_path, backend=backend)  # type: ignore[arg-type]
+    embedder.warm_up()
+    assert embedder._graph_future is not None
+    graph = embedder._graph_future.result(timeout=120)
+    assert embedder._query_graph() is graph  # questions now take the traced path
+    questions = ["Bread?", "Where can I buy rye bread at dawn near the harbour?", "harbour " * 300]
+    traced = np.stack([embedder.query_vector(q) for q in questions])
+    eager = embedder.encode(questions)  # batches always run the eager transformer
+    assert np.min(np.sum(traced * eager, axis=1)) > 0.9995
+    assert np.allclose(np.linalg.norm(traced, axis=1), 1.0, atol=1e-5)

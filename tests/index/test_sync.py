@@ -204,3 +204,17 @@ def test_a_large_folder_streams_through_in_bounded_batches(
     assert report.count("added") == 40 and sum(n for n, _ in writes) == 40
     assert max(n for n, _ in writes) <= 8  # written in batches of WRITE_BATCH
     assert writes[0][1] <= 8 + 4 + 2  # parsing runs at most a batch and the prefetch buffer ahead
+
+
+def test_a_folder_named_through_dots_or_a_symlink_gets_plain_source_ids(
+    qa: QA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "shared" / "docs"
+    folder.mkdir(parents=True)
+    write(folder, "alpha.txt", ALPHA)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "link").symlink_to(folder)
+    monkeypatch.chdir(tmp_path / "work")
+    assert qa.ingest(Path("../shared/docs"))[0].count("added") == 1
+    assert list(qa.sources()) == ["alpha.txt"]
+    assert qa.ingest(tmp_path / "link")[0].count("unchanged") == 1  # the same folder, the same sources
