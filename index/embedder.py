@@ -13,19 +13,19 @@ Back ends (`embedding.backend`):
 - `torch-fp32`: the reference.
 
 A question is one short unpadded sequence, where torch's per-operator overhead is most of the
-time: it goes through a TorchScript trace of the same transformer (frozen, about a quarter
-faster), traced in the background on first use; questions asked meanwhile run eagerly.
+time. Processes that answer many questions (the UI, `qa eval`, benchmarks) call `warm_up`, which
+also traces the transformer into a frozen TorchScript graph (half a second, once per process) that
+questions then go through, about a quarter faster; a one-shot `qa ask` runs the eager model.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import os
 import threading
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -42,9 +42,10 @@ if TYPE_CHECKING:
 Backend = Literal["torch-bf16", "torch-fp32"]
 DIMENSIONS = 384
 _load_lock = threading.Lock()
-_run_lock = threading.Lock()  # one forward pass at a time: they share the two cores and the thread setting
-_tracer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trace-query-graph")
-log = logging.getLogger(__name__)
+# Eager passes and tracing run one at a time (tracing must not overlap a pass of the module it
+# traces); passes through the traced question graph run concurrently, one core each, so that
+# questions asked at the same time use both cores. Thread counts are per thread (OpenMP).
+_run_lock = threading.Lock()
 
 
 class _Model(NamedTuple):
@@ -98,11 +99,18 @@ def _query_graph(model_path: str, backend: Backend) -> Any:
     model = _load_model(model_path, backend)
     encoding = model.tokenizer.encode("which sentence answers this question")
     example = tuple(torch.tensor([ids]) for ids in (encoding.ids, encoding.attention_mask, encoding.type_ids))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TracerWarnings about branches that a batch of one never takes
-        with torch.inference_mode():
-            traced = torch.jit.trace(model.transformer, example, strict=False)  # type: ignore[no-untyped-call]
-        return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # tracing reads every attribute; some warn
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # TracerWarnings about branches that a batch of one never takes
+            with torch.inference_mode():
+                traced = torch.jit.trace(model.transformer, example, strict=False)  # type: ignore[no-untyped-call]
+            return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
 
 @lru_cache(maxsize=2)
@@ -121,7 +129,7 @@ class SentenceTransformerEmbedder(Embeddings):
         self.batch_size = batch_size
         self.backend: Backend = backend
         self._query_cache = lru_cache(maxsize=256)(self._embed_one)
-        self._graph_future: Future[Any] | None = None
+        self._graph: Any | None = None  # the traced question graph, made by warm_up
 
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder({self.model_path.name!r}, {self.backend!r})"
@@ -136,20 +144,10 @@ class SentenceTransformerEmbedder(Embeddings):
             return _load_model(str(self.model_path), self.backend)
 
     def warm_up(self) -> None:
-        """Load the model (and run it once) now rather than on the first question; start tracing the query graph."""
+        """Load the model and run it once now rather than on the first question; trace the question graph."""
         self.encode(["warm up"])
-        self._query_graph()
-
-    def _query_graph(self) -> Any | None:
-        """The traced question graph once it is ready (None before, or if tracing failed); starts tracing."""
-        if self._graph_future is None:
-            self._graph_future = _tracer.submit(_query_graph, str(self.model_path), self.backend)
-        if not self._graph_future.done():
-            return None
-        if self._graph_future.exception() is not None:
-            log.warning("questions run eagerly: tracing failed (%r)", self._graph_future.exception())
-            return None
-        return self._graph_future.result()
+        with _run_lock:  # tracing runs the model: nothing else may run it meanwhile
+            self._graph = _query_graph(str(self.model_path), self.backend)
 
     def _forward(
         self, texts: Sequence[str], threads: int | None = None, graph: Any | None = None
@@ -169,7 +167,7 @@ class SentenceTransformerEmbedder(Embeddings):
             "token_type_ids": torch.tensor([e.type_ids for e in encodings]),
         }
         offsets = [e.offsets for e in encodings]
-        with _run_lock, torch.inference_mode():
+        with _run_lock if graph is None else contextlib.nullcontext(), torch.inference_mode():
             before = torch.get_num_threads()
             torch.set_num_threads(threads or before)
             try:
@@ -207,7 +205,7 @@ class SentenceTransformerEmbedder(Embeddings):
 
     def _embed_one(self, text: str) -> np.ndarray:
         # one core for a single question: retrieval runs the keyword search on the other meanwhile
-        hidden, mask, _ = self._forward([text], threads=1, graph=self._query_graph())
+        hidden, mask, _ = self._forward([text], threads=1, graph=self._graph)
         vector = mean_pool(hidden[0], mask[0])
         vector.setflags(write=False)
         return vector

@@ -209,11 +209,13 @@ class ChunkStore(VectorStore):
     def dense_search(self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest chunks to a query vector: (id, cosine similarity), best first.
 
-        Asks the collection for ids and distances only: fetching documents would triple the time.
+        Asks the collection for ids and distances only (LangChain's search would fetch every hit's
+        text and metadata as well, which the local index already has).
         """
-        where: dict[str, Any] | None = {"source": {"$in": list(sources)}} if sources else None
-        hits = self.chroma.similarity_search_by_vector_with_relevance_scores(vector.tolist(), k=n, filter=where)
-        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in hits]
+        where: Any = {"source": {"$in": list(sources)}} if sources else None
+        got = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+        distances = got["distances"] or [[]]
+        return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored chunk vectors by id."""

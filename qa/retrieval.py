@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
+import numpy as np
+
 from index.store import ChunkStore
 from qa.types import Passage
 
@@ -37,20 +39,28 @@ class HybridRetriever:
     ) -> list[Passage]:
         """The best `k` passages, each scored by its cosine similarity to the question."""
         n = max(self.candidates, k)
-        # keyword search runs while the question is embedded (SQLite and torch both release the GIL)
-        pending = self._pool.submit(self.store.local.search, question, n, sources) if mode != "dense" else None
+        # the keyword side runs while the question is embedded (SQLite, Chroma and torch release the GIL)
+        pending = self._pool.submit(self._keyword_search, question, n, sources, 2 * k) if mode != "dense" else None
         vector = self.store.embedder.query_vector(question)
         dense = self.store.dense_search(vector, n, sources) if mode != "keyword" else []
-        keyword = pending.result() if pending else []
-        if keyword:  # weak keyword matches (a common word only) are noise next to a strong one
-            keyword = [(i, score) for i, score in keyword if score >= self.keyword_floor * keyword[0][1]]
+        keyword, keyword_vectors = pending.result() if pending else ([], {})
         rankings = [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
         top = [i for i, _ in reciprocal_rank_fusion(rankings, self.rrf_k)[:k]]
         cosines = dict(dense)
-        missing = [i for i in top if i not in cosines]
-        cosines.update({i: float(v @ vector) for i, v in self.store.vectors(missing).items()})
+        missing = [i for i in top if i not in cosines and i not in keyword_vectors]
+        for i, v in [*keyword_vectors.items(), *self.store.vectors(missing).items()]:
+            cosines.setdefault(i, float(v @ vector))
         chunks = self.store.local.chunks(top)
         return [
             Passage(chunk=chunks[i], score=cosines.get(i, 0.0), rank=rank)
             for rank, i in enumerate((i for i in top if i in chunks), start=1)
         ]
+
+    def _keyword_search(
+        self, question: str, n: int, sources: Sequence[str] | None, prefetch: int
+    ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray]]:
+        """BM25 hits, weak ones dropped, and the stored vectors of the best `prefetch` (to score them by cosine)."""
+        hits = self.store.local.search(question, n, sources)
+        if hits:  # weak keyword matches (a common word only) are noise next to a strong one
+            hits = [(i, score) for i, score in hits if score >= self.keyword_floor * hits[0][1]]
+        return hits, self.store.vectors([i for i, _ in hits[:prefetch]])

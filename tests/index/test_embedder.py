@@ -62,12 +62,13 @@ def test_pool_spans_falls_back_when_a_span_has_no_tokens() -> None:
 
 
 @pytest.mark.parametrize("backend", ["torch-bf16", "torch-fp32"])
-def test_questions_go_through_a_traced_graph_equal_to_the_eager_model(model_path: Path, backend: str) -> None:
+def test_after_warm_up_questions_go_through_a_traced_graph_equal_to_the_eager_model(
+    model_path: Path, backend: str
+) -> None:
     embedder = SentenceTransformerEmbedder(model_path, backend=backend)  # type: ignore[arg-type]
+    assert embedder._graph is None  # a one-shot question runs the eager model
     embedder.warm_up()
-    assert embedder._graph_future is not None
-    graph = embedder._graph_future.result(timeout=120)
-    assert embedder._query_graph() is graph  # questions now take the traced path
+    assert embedder._graph is not None  # questions now take the traced path
     questions = ["Bread?", "Where can I buy rye bread at dawn near the harbour?", "harbour " * 300]
     traced = np.stack([embedder.query_vector(q) for q in questions])
     eager = embedder.encode(questions)  # batches always run the eager transformer
