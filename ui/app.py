@@ -113,8 +113,10 @@ class ChatHandlers:
 
 def api_ask(qa: QA, question: str, k: int = 5, mode: str = "") -> dict[str, Any]:
     """The engine's `ask` for API clients: the same object `qa ask --json` prints."""
+    if isinstance(k, float) and float(k).is_integer():  # JSON clients may send 5.0; anything else the engine refuses
+        k = int(k)
     try:
-        return qa.ask(question, k=int(k), mode=mode or None).to_dict()  # type: ignore[arg-type]
+        return qa.ask(question, k=k, mode=mode or None).to_dict()  # type: ignore[arg-type]
     except QAError as err:
         raise gr.Error(str(err)) from err
 
