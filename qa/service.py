@@ -158,14 +158,20 @@ class QA:
         synced folder deleted; a file that fails to parse keeps its old chunks.
 
         Raises:
-            IngestError: a path does not exist.
+            IngestError: a path does not exist, or another ingest holds the index past `writer_wait`.
+            ConfigError: the parsing worker process cannot start (a broken installation).
         """
         targets = [Path(p) for p in paths] or [self.settings.seeds_dir]
         for target in targets:
             if not target.exists():
                 raise IngestError(f"{target}: no such file or folder")
-        with self._writing(), self._parser:  # the parsing worker stops with the ingest
-            return [self._syncer.sync(target, progress) for target in targets]
+        from index.parsing import ParserStartError
+
+        try:
+            with self._writing(), self._parser:  # the parsing worker stops with the ingest
+                return [self._syncer.sync(target, progress) for target in targets]
+        except ParserStartError as err:
+            raise ConfigError(f"{err}: the installation looks broken; reinstall with `make setup`") from err
 
     @contextmanager
     def _writing(self) -> Iterator[None]:

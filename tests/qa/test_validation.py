@@ -87,3 +87,23 @@ def test_ask_refuses_unknown_modes_and_wrongly_shaped_lists(
 def test_retrieve_refuses_an_unknown_retrieval_mode(small_qa: QA) -> None:
     with pytest.raises(QAError, match=r"^retrieval: must be one of hybrid, dense, keyword, got 'fuzzy'$"):
         small_qa.retrieve("How many animals?", mode="fuzzy")  # type: ignore[arg-type]
+
+
+def test_a_parsing_worker_that_cannot_start_is_a_config_error_and_loses_nothing(
+    small_qa: QA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from qa import ConfigError
+
+    def no_process(*args: Any, **kwargs: Any) -> None:
+        raise OSError(2, "No such file or directory")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)  # what index.parsing starts its worker with
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "seal.txt").write_text("The seal colony counts 90 animals.", encoding="utf-8")
+    small_qa._parser.close()
+    with pytest.raises(ConfigError, match="cannot start the parsing process.*reinstall"):
+        small_qa.ingest(folder)
+    assert "walrus.txt" in small_qa.sources()
