@@ -66,6 +66,15 @@ def _state(qa: QA) -> dict[str, object]:
     }
 
 
+def killed_ingest(v1: Path, folder: Path, data_dir: Path, step: str, nth: int) -> QA:
+    """A copy of the v1 index after an ingest of `folder` killed at the `nth` `step`; opened only now."""
+    shutil.copytree(v1, data_dir)
+    killed = subprocess.run([sys.executable, str(HARNESS), str(data_dir), str(folder), step, str(nth)],
+                            cwd=REPO, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, f"the ingest was not killed at {step} #{nth}: {killed.stderr}"
+    return QA(data_dir=data_dir)
+
+
 @pytest.fixture(scope="module")
 def crash_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, object]]:
     """(folder at v2, index of v1, state of an uninterrupted v1 -> v2 ingest)."""
@@ -96,13 +105,7 @@ def test_a_killed_ingest_answers_and_the_next_ingest_converges(
     crash_setup: tuple[Path, Path, dict[str, object]], tmp_path: Path, step: str, nth: int
 ) -> None:
     folder, v1, reference = crash_setup
-    data_dir = tmp_path / "index"
-    shutil.copytree(v1, data_dir)
-    killed = subprocess.run([sys.executable, str(HARNESS), str(data_dir), str(folder), step, str(nth)],
-                            cwd=REPO, capture_output=True, text=True)
-    assert killed.returncode == -signal.SIGKILL, f"the ingest was not killed at {step} #{nth}: {killed.stderr}"
-
-    qa = QA(data_dir=data_dir)
+    qa = killed_ingest(v1, folder, tmp_path / "index", step, nth)
     answer = qa.ask("Who is the lighthouse keeper of Skerry Point?")  # the interrupted index answers
     assert "Morag Finlay" in answer.text
     assert not qa.check().ok, "the kill left the stores out of step, and check should say so"
@@ -114,13 +117,8 @@ def test_a_killed_ingest_answers_and_the_next_ingest_converges(
 def test_chunks_of_a_file_deleted_after_the_crash_do_not_stay_behind(
     crash_setup: tuple[Path, Path, dict[str, object]], tmp_path: Path
 ) -> None:
-    folder, v1, reference = crash_setup
-    data_dir = tmp_path / "index"
-    shutil.copytree(v1, data_dir)
-    killed = subprocess.run([sys.executable, str(HARNESS), str(data_dir), str(folder), "after-local-add", "2"],
-                            cwd=REPO, capture_output=True, text=True)
-    assert killed.returncode == -signal.SIGKILL
-    qa = QA(data_dir=data_dir)
+    folder, v1, _ = crash_setup
+    qa = killed_ingest(v1, folder, tmp_path / "index", "after-local-add", 2)
     assert qa.store.local.chunk_ids("d.txt"), "the killed ingest should have left some of d.txt behind"
 
     shutil.move(folder / "d.txt", tmp_path / "d.txt")  # the file goes before the next ingest
@@ -138,13 +136,7 @@ def test_check_repair_purges_orphans_and_the_next_ingest_restores_them(
     crash_setup: tuple[Path, Path, dict[str, object]], tmp_path: Path
 ) -> None:
     folder, v1, reference = crash_setup
-    data_dir = tmp_path / "index"
-    shutil.copytree(v1, data_dir)
-    killed = subprocess.run([sys.executable, str(HARNESS), str(data_dir), str(folder), "after-local-add", "3"],
-                            cwd=REPO, capture_output=True, text=True)
-    assert killed.returncode == -signal.SIGKILL
-
-    qa = QA(data_dir=data_dir)
+    qa = killed_ingest(v1, folder, tmp_path / "index", "after-local-add", 3)
     found = qa.check()
     assert found.not_recorded and "d.txt" in found.sources
     assert not found.not_in_chroma and not found.not_in_local
