@@ -74,3 +74,17 @@ def test_after_warm_up_questions_go_through_a_traced_graph_equal_to_the_eager_mo
     eager = embedder.encode(questions)  # batches always run the eager transformer
     assert np.min(np.sum(traced * eager, axis=1)) > 0.9995
     assert np.allclose(np.linalg.norm(traced, axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_pad_to_a_multiple_of_16_and_padding_leaves_vectors_unchanged(model_path: Path) -> None:
+    from index.embedder import PAD_MULTIPLE, _load_model, _tensors
+
+    tokenizer = _load_model(str(model_path), "torch-fp32").tokenizer
+    short, long = "Bread is baked at six.", "The harbour ferry leaves every hour for the island. " * 3
+    batch = _tensors(tokenizer.encode_batch([short, long]))
+    assert batch["input_ids"].shape[1] % PAD_MULTIPLE == 0  # few shapes: oneDNN reuses its kernels
+    single = _tensors([tokenizer.encode(short)])
+    assert int(single["attention_mask"].sum()) == single["input_ids"].shape[1]  # one text: no padding
+    embedder = SentenceTransformerEmbedder(model_path, backend="torch-fp32")
+    alone, padded = embedder.encode([short]), embedder.encode([short, long])
+    assert np.allclose(alone[0], padded[0], atol=1e-5)
