@@ -35,6 +35,7 @@ class CheckReport:
     unlisted_sources: set[str] = field(default_factory=set)
     stale_sources: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)  # every source that needs repair
+    ids_to_purge: dict[str, set[str]] = field(default_factory=dict)  # their chunk ids, in any store
 
     @property
     def ok(self) -> bool:
@@ -72,16 +73,16 @@ def check_index(store: ChunkStore, records: SQLRecordManager) -> CheckReport:
     off = report.not_in_chroma | report.not_in_local | report.not_recorded
     report.sources = {everything[i] for i in off} | report.unlisted_sources
     report.stale_sources = {s for s, record in manifest.items() if record.sha256 == STALE} - report.sources
+    report.ids_to_purge = {source: set() for source in report.sources}
+    for chunk_id, source in everything.items():
+        if source in report.ids_to_purge:
+            report.ids_to_purge[source].add(chunk_id)
     return report
 
 
 def repair_index(store: ChunkStore, records: SQLRecordManager, report: CheckReport) -> None:
     """Purge every source the report names from all stores and mark it to be ingested again."""
-    by_source: dict[str, set[str]] = {source: set() for source in report.sources}
-    for chunk_id, source in [*_chroma_sources(store), *store.local.chunk_sources(), *_recorded_sources(records)]:
-        if source in by_source:
-            by_source[source].add(chunk_id)
-    for source, ids in by_source.items():
+    for source, ids in report.ids_to_purge.items():
         if ids:
             store.delete(sorted(ids))
             records.delete_keys(sorted(ids))

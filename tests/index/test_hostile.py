@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from fpdf import FPDF
+from conftest import write_pdf
 from pypdf import PdfWriter
 
 from index.loaders import LoadError
@@ -39,15 +39,6 @@ HTML = """<html><head><title>Museum hours</title><style>.q { content: "stylesecr
 <span aria-hidden="true">ariasecretword</span><template>templatesecretword</template>
 </body></html>"""
 SECRET_WORDS = ("stylesecretword", "scriptsecretword", "hiddensecretword", "cssecretword", "ariasecretword")
-
-
-def write_pdf(path: Path, text: str) -> Path:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-    return path
 
 
 def page_tree_pdf(nodes: int, leaves: int, lines: int) -> bytes:
