@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_ingest(qa: QA, args: argparse.Namespace) -> int:
     """`qa ingest`: sync paths and report per-file problems."""
+    print(qa.embedder.choice.describe(), file=sys.stderr)
     with _progress_bar(args.quiet, "file") as update:
         reports = qa.ingest(*args.paths, progress=lambda done, total, _source: update(done, total))
     failed = 0
@@ -233,6 +234,7 @@ def run_ui(qa: QA, args: argparse.Namespace) -> int:
         print(f"the index is empty: ingesting {qa.settings.seeds_dir}", file=sys.stderr)
         run_ingest(qa, argparse.Namespace(paths=[], quiet=False))
     host, port = args.host or qa.settings.ui.host, args.port or qa.settings.ui.port
+    print(qa.embedder.choice.describe(), file=sys.stderr)
     print(f"chat UI on http://{host}:{port} (Ctrl+C to stop)", file=sys.stderr)
     launch(qa, host, port)
     return 0

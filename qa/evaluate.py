@@ -48,7 +48,7 @@ def index_for(qa: QA, qset: QuestionSet, progress: IngestProgress | None = None)
     for path in files:
         digest.update(str(path.relative_to(qset.docs)).encode() + b"\0" + path.read_bytes())
     chunking = qa.settings.chunking
-    digest.update(f"{INDEX_FORMAT}/{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.name}".encode())
+    digest.update(f"{INDEX_FORMAT}/{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.identity}".encode())
     data_dir = qa.settings.data_dir / "eval" / f"{qset.name}-{digest.hexdigest()[:16]}"
     engine = QA(settings=qa.settings.model_copy(update={"data_dir": data_dir}))
     engine.ingest(qset.docs, progress=progress)  # incremental: a cached index embeds nothing

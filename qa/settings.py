@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.backends import BackendSetting
 from qa.errors import ConfigError
 
 
@@ -48,8 +49,13 @@ class EmbeddingSettings(BaseModel):
         default_factory=bundled_model_path, description="Local all-MiniLM-L6-v2 directory; never downloaded"
     )
     batch_size: int = Field(16, ge=1, le=512, description="Texts per embedding batch")
-    backend: Literal["torch-bf16", "torch-fp32"] = Field(
-        "torch-bf16", description="torch-bf16 (fast, same quality) or torch-fp32 (the reference)"
+    backend: BackendSetting = Field(
+        "auto",
+        description="auto (chosen for this CPU: bf16 where the CPU computes it natively, else fp32; OpenVINO when "
+        "installed), or one of openvino-bf16, openvino-fp32, torch-bf16, torch-fp32",
+    )
+    cache_dir: Path | None = Field(
+        None, description="Where models converted for OpenVINO are cached (default: $XDG_CACHE_HOME/qa or ~/.cache/qa)"
     )
 
 

@@ -20,7 +20,7 @@ from qa.feedback import record_feedback  # noqa: E402
 from qa.service import QA  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.documents import DocumentManager  # noqa: E402
-from ui.render import EMPTY_SOURCES, answer_html, answer_pieces, error_html, escape_text, sources_html  # noqa: E402
+from ui.render import EMPTY_SOURCES, FINAL, answer_html, answer_pieces, error_html, escape_text, sources_html  # noqa: E402
 
 CSS = """
 .qa-cite { font-weight: 600; text-decoration: none; padding: 0 1px; }
@@ -93,14 +93,15 @@ class ChatHandlers:
                 else:
                     answer = item
         except QAError as err:
-            reply = {"role": "assistant", "content": error_html(str(err))}
+            reply = {"role": "assistant", "content": error_html(str(err)) + FINAL}
             yield [*history, reply], [*answers, None], "", gr.skip()
             return
         turn = len(answers)
         *partial, full = answer_pieces(answer, turn) if not written else [answer_html(answer, turn)]
         for piece in partial:
             yield [*history, {"role": "assistant", "content": piece}], answers, "", gr.skip()
-        yield [*history, {"role": "assistant", "content": full}], [*answers, answer], "", sources_html(answer, turn)
+        final = {"role": "assistant", "content": full + FINAL}
+        yield [*history, final], [*answers, answer], "", sources_html(answer, turn)
 
     def like(self, answers: list[Answer | None], data: gr.LikeData) -> None:
         """Append a thumbs up or down, with the question, answer and citations, to the feedback file."""

@@ -14,6 +14,9 @@ from qa.types import Answer, Citation, Passage
 NO_ANSWER_TITLE = "The sources do not answer this"
 UNSUPPORTED = "Not supported by the cited passages"
 EMPTY_SOURCES = '<div class="qa-sources-empty">Cited passages appear here.</div>'
+# Ends a chat message once its answer (or error) is complete, with the sources panel already updated:
+# what browser tests and scripts wait for, instead of a fixed time.
+FINAL = '<span class="qa-final"></span>'
 _MARKER = re.compile(r"\[(\d+)\]")
 _ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-!|~"})  # one pass: HTML and Markdown
 

