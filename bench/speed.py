@@ -1,195 +1,214 @@
-"""Speed benchmark: this product's ingest beside a plain LangChain pipeline, then question latency.
+"""Speed benchmark: the back ends on this CPU, the product's ingest against them and a plain LangChain pipeline.
 
-    python bench/speed.py ../shared/eval/scifact-train [--rounds 1] [--questions 809]
+    .venv/bin/python bench/speed.py ../shared/eval/scifact-train [--docs 1000] [--questions 300]
 
-In one process, alternating, on the set's documents:
-- this product: `QA.ingest` (its chunking, the configured embedding back end, Chroma + keyword index);
-- a plain LangChain pipeline: RecursiveCharacterTextSplitter with its defaults, HuggingFaceEmbeddings
-  (langchain-huggingface) on the same bundled model, `Chroma.from_documents`.
-Each prints chunks/s, MB/s of source text, peak memory above the process's baseline, and the ratio.
-Then, on the product's index: retrieval and whole-answer latency over the set's questions (the
-question embedded afresh each time), cold start (a new `qa ask` process to its answer), and the
-quality check: nDCG@10 with the configured back end and with the fp32 reference.
+One process, one run, on the first `--docs` documents of the set (copied to a temporary folder):
+1. the CPU and the flags that decide the back end, and what `auto` chose here;
+2. each available back end on the same chunks (the product's chunking, length-sorted batches):
+   forward-pass tokens/s, and dense nDCG@10 of the set's questions over those chunk vectors,
+   beside the fp32 reference (torch-fp32);
+3. the product's `QA.ingest` of the folder with `auto`, as tokens embedded per second of wall
+   time, divided by the chosen back end's forward-pass tokens/s: the pipeline efficiency
+   (everything that is not the model costs 1 - efficiency);
+4. a plain LangChain pipeline on the same folder (RecursiveCharacterTextSplitter with its
+   defaults, HuggingFaceEmbeddings on the same bundled model, `Chroma.from_documents`): wall
+   time, and tokens/s of the text it actually embeds (the model truncates at 256 word pieces);
+5. question latency on the product's index: the question's embedding alone, retrieval and the
+   whole extractive answer (each question embedded afresh); cold start of a new `qa ask`.
+Figures depend on the CPU and on what else runs: compare within one run.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
+import platform
+import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.backends import available_backends, detect_cpu, resolve_backend
+from index.chunking import WordPieceTokenizer, split_document
+from index.embedder import SentenceTransformerEmbedder, model_inputs
+from index.loaders import load_file
 from qa import QA
-from qa.evaluate import evaluate
-from qa.questions import load_question_set
+from qa.metrics import ndcg_at
+from qa.questions import Question, load_question_set
+from qa.settings import bundled_model_path
+
+REFERENCE = "torch-fp32"
 
 
-def rss_mb() -> float:
-    """Resident memory of this process now, in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def measure(work: Callable[[], int]) -> dict[str, float]:
-    """Run `work` (returning a chunk count), sampling memory; seconds, chunks and peak MB above baseline."""
-    baseline, peak, done = rss_mb(), [0.0], threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.2):
-            peak[0] = max(peak[0], rss_mb())
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+def timed(work: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
-    chunks = work()
-    seconds = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    return {"seconds": seconds, "chunks": chunks, "peak_mb": max(peak[0], rss_mb()) - baseline}
+    result = work()
+    return result, time.perf_counter() - start
 
 
-def product_ingest(docs: Path, data_dir: Path, backend: str | None = None) -> int:
-    qa = QA(data_dir=data_dir, **({"embedding": {"backend": backend}} if backend else {}))
-    qa.ingest(docs)
-    return qa.store.local.count()
+def product_chunks(folder: Path, model_path: Path) -> list[tuple[str, str]]:
+    """(source, text) of every chunk the product makes of the folder."""
+    tokenizer = WordPieceTokenizer(model_path)
+    chunks = []
+    for path in sorted(folder.iterdir()):
+        chunks += [(c.source, c.text) for c in split_document(load_file(path, path.name), tokenizer)]
+    return chunks
 
 
-def langchain_ingest(docs: Path, data_dir: Path, model_path: str) -> int:
+def embedded_tokens(model_path: Path, texts: Sequence[str]) -> int:
+    """Word pieces the model reads of `texts` (its window truncates at 256, special tokens included)."""
+    embedder = SentenceTransformerEmbedder(model_path, backend=REFERENCE)
+    return sum(sum(e.attention_mask) for e in embedder.tokenizer.encode_batch(list(texts)))
+
+
+def forward_pass(model_path: Path, backend: str, texts: Sequence[str], batch_size: int) -> tuple[float, np.ndarray]:
+    """(tokens/s of the forward pass alone, unit chunk vectors) of one back end on `texts`."""
+    embedder = SentenceTransformerEmbedder(model_path, batch_size, backend)
+    embedder.warm_up()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    batches = [model_inputs(embedder.tokenizer.encode_batch([texts[i] for i in order[s : s + batch_size]]))
+               for s in range(0, len(order), batch_size)]
+    tokens = sum(int(b["attention_mask"].sum()) for b in batches)
+    _, seconds = timed(lambda: [embedder.runner.run_batch(b) for b in batches])
+    return tokens / seconds, embedder.encode(texts)
+
+
+def dense_ndcg(
+    model_path: Path, backend: str, vectors: np.ndarray, sources: Sequence[str], questions: Sequence[Question]
+) -> float:
+    """nDCG@10 of distinct sources ranked by the best chunk's cosine to each question."""
+    embedder = SentenceTransformerEmbedder(model_path, backend=backend)
+    scores = []
+    for q in questions:
+        ranked = np.argsort(-(vectors @ embedder.query_vector(q.question)))
+        distinct = list(dict.fromkeys(sources[i] for i in ranked[:200]))
+        scores.append(ndcg_at(distinct, q.source_ids, 10))
+    return float(np.mean(scores))
+
+
+def langchain_ingest(folder: Path, data_dir: Path, model_path: Path) -> list[str]:
+    """The plain pipeline; returns the texts it embedded."""
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    texts = [
-        Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
-        for p in sorted(docs.iterdir())
-    ]
+    texts = [Document(page_content=p.read_text(encoding="utf-8"), metadata={"source": p.name})
+             for p in sorted(folder.iterdir())]
     chunks = RecursiveCharacterTextSplitter().split_documents(texts)
-    embeddings = HuggingFaceEmbeddings(model_name=model_path, encode_kwargs={"normalize_embeddings": True})
+    embeddings = HuggingFaceEmbeddings(model_name=str(model_path), encode_kwargs={"normalize_embeddings": True})
     Chroma.from_documents(chunks, embeddings, persist_directory=str(data_dir))
-    return len(chunks)
+    return [c.page_content for c in chunks]
 
 
 def latency(qa: QA, questions: list[str]) -> dict[str, float]:
-    """p50/p95 in ms of retrieval alone and of the whole extractive answer, each question embedded afresh."""
-    qa.embedder.warm_up()  # as the UI and `qa eval` do: the traced question graph
+    """p50/p95 in ms of the question's embedding, retrieval, and the whole extractive answer."""
+    qa.embedder.warm_up()
     qa.ask(questions[0])
-    retrieval, answer = [], []
+    embed, retrieval, answer = [], [], []
     for question in questions:
         qa.embedder.clear_cache()
-        start = time.perf_counter()
-        qa.retrieve(question)
-        middle = time.perf_counter()
+        _, seconds = timed(lambda q=question: qa.embedder.query_vector(q))
+        embed.append(seconds * 1000)
         qa.embedder.clear_cache()
-        qa.ask(question, mode="extractive")
-        retrieval.append((middle - start) * 1000)
-        answer.append((time.perf_counter() - middle) * 1000)
-    return {
-        "retrieval_p50": float(np.percentile(retrieval, 50)),
-        "retrieval_p95": float(np.percentile(retrieval, 95)),
-        "answer_p50": float(np.percentile(answer, 50)),
-        "answer_p95": float(np.percentile(answer, 95)),
-    }
+        _, seconds = timed(lambda q=question: qa.retrieve(q))
+        retrieval.append(seconds * 1000)
+        qa.embedder.clear_cache()
+        _, seconds = timed(lambda q=question: qa.ask(q, mode="extractive"))
+        answer.append(seconds * 1000)
+    figures = {}
+    for name, values in (("question_embedding", embed), ("retrieval", retrieval), ("answer", answer)):
+        figures[f"{name}_p50"] = float(np.percentile(values, 50))
+        figures[f"{name}_p95"] = float(np.percentile(values, 95))
+    return figures
 
 
 def cold_start(data_dir: Path, question: str) -> float:
     """Seconds from starting a new `qa ask` process to its answer, with the index already built."""
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), "ask", question],
-        check=True,
-        capture_output=True,
-        env={**os.environ},
-    )
-    return time.perf_counter() - start
+    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), "ask", question]
+    _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
+    return float(seconds)
 
 
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("set", type=Path)
-    parser.add_argument("--rounds", type=int, default=1, help="alternating ingest rounds")
-    parser.add_argument("--questions", type=int, default=None, help="questions for latency (default: all)")
+    parser.add_argument("--docs", type=int, default=1000, help="documents of the set to ingest (default 1000)")
+    parser.add_argument("--questions", type=int, default=300, help="questions for quality and latency")
+    parser.add_argument("--batch-size", type=int, default=None, help="embedding batch (default: the setting)")
     args = parser.parse_args()
-    docs = args.set / "docs"
-    megabytes = sum(p.stat().st_size for p in docs.iterdir()) / 1e6
-    qset = load_question_set(args.set, Path(tempfile.mkdtemp()))
-    model_path = str(QA().settings.embedding.model_path)
-    runs: dict[str, list[dict[str, float]]] = {"product": [], "langchain": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(args.rounds):
-            runs["product"].append(measure(partial(product_ingest, docs, Path(tmp) / f"product-{round_}")))
-            print(f"round {round_ + 1}: product {runs['product'][-1]}", file=sys.stderr)
-            lc_dir = Path(tmp) / f"lc-{round_}"
-            runs["langchain"].append(measure(partial(langchain_ingest, docs, lc_dir, model_path)))
-            print(f"round {round_ + 1}: langchain {runs['langchain'][-1]}", file=sys.stderr)
-        product = QA(data_dir=Path(tmp) / "product-0")
-        questions = [q.question for q in qset.questions][: args.questions]
-        timings = latency(product, questions)
-        cold = cold_start(Path(tmp) / "product-0", questions[0])
-        reference_dir = Path(tmp) / "fp32"
-        product_ingest(docs, reference_dir, "torch-fp32")
-        on_index = dataclasses.replace(qset, docs=None)  # ask the index given, do not build one
-        quality = {
-            "configured": evaluate(product, on_index)["metrics"]["ndcg@10"],
-            "fp32": evaluate(QA(data_dir=reference_dir, embedding={"backend": "torch-fp32"}), on_index)["metrics"][
-                "ndcg@10"
-            ],
-        }
-    report(runs, megabytes, timings, cold, quality)
+    tmp = Path(tempfile.mkdtemp(prefix="qa-speed-"))
+    try:
+        print(json.dumps(run(args, tmp)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(
-    runs: dict[str, list[dict[str, float]]],
-    megabytes: float,
-    timings: dict[str, float],
-    cold: float,
-    quality: dict[str, Any],
-) -> None:
-    """Print the figures as a Markdown table and a JSON line."""
-    rows = {}
-    for name, results in runs.items():
-        seconds = float(np.median([r["seconds"] for r in results]))
-        chunks = results[0]["chunks"]
-        rows[name] = {
-            "seconds": seconds,
-            "chunks": chunks,
-            "chunks_per_s": chunks / seconds,
-            "mb_per_s": megabytes / seconds,
-            "peak_mb": max(r["peak_mb"] for r in results),
-        }
-    print("| pipeline | chunks | seconds | chunks/s | MB/s | peak memory MB |")
-    print("|---|---|---|---|---|---|")
-    for name, row in rows.items():
-        print(
-            f"| {name} | {row['chunks']:.0f} | {row['seconds']:.1f} | {row['chunks_per_s']:.1f} | "
-            f"{row['mb_per_s']:.3f} | {row['peak_mb']:.0f} |"
-        )
-    ratio = rows["product"]["mb_per_s"] / rows["langchain"]["mb_per_s"]
-    print(f"\ningest throughput ratio (MB/s, product / LangChain): {ratio:.2f}x")
-    print(
-        f"retrieval p50 {timings['retrieval_p50']:.1f} ms, p95 {timings['retrieval_p95']:.1f} ms; "
-        f"whole answer p50 {timings['answer_p50']:.1f} ms, p95 {timings['answer_p95']:.1f} ms"
-    )
-    print(f"cold start (new process to first answer): {cold:.2f} s")
-    print(
-        f"nDCG@10: configured back end {quality['configured']:.4f}, fp32 reference {quality['fp32']:.4f}, "
-        f"difference {quality['configured'] - quality['fp32']:+.4f}"
-    )
-    print(json.dumps({"ingest": rows, "ratio": ratio, "latency": timings, "cold_start_s": cold, "ndcg@10": quality}))
+def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    model_path = bundled_model_path()
+    folder = tmp / "docs"
+    folder.mkdir()
+    for path in sorted((args.set / "docs").iterdir())[: args.docs]:
+        shutil.copy(path, folder / path.name)
+    present = {p.name for p in folder.iterdir()}
+    qset = load_question_set(args.set, tmp / "cache")
+    questions = [q for q in qset.questions if q.source_ids and set(q.source_ids) <= present][: args.questions]
+    cpu, choice = detect_cpu(), resolve_backend("auto")
+    batch_size = args.batch_size or QA().settings.embedding.batch_size
+    say(f"CPU: {cpu.describe()}; {platform.machine()}, {os.cpu_count()} cores")
+    say(choice.describe())
+    say(f"{len(present)} documents, {len(questions)} questions with a gold document among them")
+
+    chunks = product_chunks(folder, model_path)
+    texts, sources = [t for _, t in chunks], [s for s, _ in chunks]
+    backends: dict[str, dict[str, float]] = {}
+    for backend in sorted(available_backends(), key=lambda b: b != REFERENCE):
+        tokens_per_s, vectors = forward_pass(model_path, backend, texts, batch_size)
+        ndcg = dense_ndcg(model_path, backend, vectors, sources, questions)
+        backends[backend] = {"tokens_per_s": tokens_per_s, "ndcg@10": ndcg}
+        say(f"  {backend:<14} {tokens_per_s:8.0f} tokens/s   dense nDCG@10 {ndcg:.4f} "
+            f"({ndcg - backends[REFERENCE]['ndcg@10']:+.4f} vs {REFERENCE})")
+
+    product_tokens = embedded_tokens(model_path, texts)
+    qa = QA(data_dir=tmp / "product", embedding={"batch_size": batch_size})
+    _, product_s = timed(lambda: qa.ingest(folder))
+    lc_texts, lc_s = timed(lambda: langchain_ingest(folder, tmp / "langchain", model_path))
+    lc_tokens = embedded_tokens(model_path, lc_texts)
+    product_rate, lc_rate = product_tokens / product_s, lc_tokens / lc_s
+    efficiency = product_rate / backends[choice.backend]["tokens_per_s"]
+    say(f"product ingest ({choice.backend}): {product_s:.1f} s, {len(texts)} chunks, {product_tokens} tokens "
+        f"embedded, {product_rate:.0f} tokens/s; pipeline efficiency {efficiency:.2f}")
+    say(f"plain LangChain: {lc_s:.1f} s, {len(lc_texts)} chunks, {lc_tokens} tokens embedded (truncated), "
+        f"{lc_rate:.0f} tokens/s")
+    say(f"same folder, wall time: product {lc_s / product_s:.2f}x the LangChain pipeline; "
+        f"tokens/s {product_rate / lc_rate:.2f}x")
+
+    timings = latency(qa, [q.question for q in questions])
+    cold = cold_start(tmp / "product", questions[0].question)
+    say("question embedding p50 {question_embedding_p50:.1f} ms (p95 {question_embedding_p95:.1f}); retrieval p50 "
+        "{retrieval_p50:.1f} ms (p95 {retrieval_p95:.1f}); whole answer p50 {answer_p50:.1f} ms "
+        "(p95 {answer_p95:.1f})".format(**timings))
+    say(f"cold start (new `qa ask` process to its answer): {cold:.2f} s")
+    return {
+        "cpu": cpu.describe(), "auto": choice.backend, "documents": len(present), "backends": backends,
+        "product": {"seconds": product_s, "chunks": len(texts), "tokens": product_tokens, "tokens_per_s": product_rate,
+                    "efficiency": efficiency},
+        "langchain": {"seconds": lc_s, "chunks": len(lc_texts), "tokens": lc_tokens, "tokens_per_s": lc_rate},
+        "wall_time_ratio": lc_s / product_s, "tokens_per_s_ratio": product_rate / lc_rate,
+        "latency": timings, "cold_start_s": cold,
+    }
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="index files or folders (default: seeds/)")
     ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar or back-end line")
 
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_ingest(qa: QA, args: argparse.Namespace) -> int:
     """`qa ingest`: sync paths and report per-file problems."""
-    print(qa.embedder.choice.describe(), file=sys.stderr)
+    if not args.quiet:
+        print(qa.embedder.choice.describe(), file=sys.stderr)
     with _progress_bar(args.quiet, "file") as update:
         reports = qa.ingest(*args.paths, progress=lambda done, total, _source: update(done, total))
     failed = 0
