@@ -210,15 +210,21 @@ def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def pool_spans(
     tokens: np.ndarray, offsets: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]], fallback: np.ndarray
 ) -> np.ndarray:
-    """Unit mean of the token vectors inside each character span (`fallback` for a span with no tokens)."""
+    """Unit mean of the token vectors inside each character span (`fallback` for a span with no tokens).
+
+    Word pieces are in text order, so the tokens inside a span are a contiguous run: its sum is a
+    difference of two prefix sums, for every span at once.
+    """
     if not spans:
         return np.zeros((0, tokens.shape[-1]), dtype=np.float32)
     starts = np.array([a for a, _ in offsets])
     ends = np.array([b for _, b in offsets])
     real = ends > starts  # special and padding tokens have empty offsets
-    pooled = []
-    for start, end in spans:
-        inside = real & (starts >= start) & (ends <= end)
-        vector = tokens[: len(offsets)][inside].mean(axis=0) if inside.any() else fallback
-        pooled.append(vector / (np.linalg.norm(vector) or 1.0))
-    return np.asarray(pooled, dtype=np.float32).reshape(len(spans), -1)
+    prefix = np.zeros((int(real.sum()) + 1, tokens.shape[-1]), dtype=np.float64)
+    np.cumsum(tokens[: len(offsets)][real], axis=0, out=prefix[1:])
+    first = np.searchsorted(starts[real], [a for a, _ in spans], side="left")
+    last = np.searchsorted(ends[real], [b for _, b in spans], side="right")
+    counts = (last - first)[:, None]
+    pooled = np.where(counts > 0, (prefix[last] - prefix[first]) / np.maximum(counts, 1), fallback[None, :])
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return np.asarray(pooled / np.where(norms > 0, norms, 1.0), dtype=np.float32)

@@ -179,12 +179,9 @@ class ChunkStore(VectorStore):
         chunks = [document_to_chunk(doc) for doc in documents]
         spans = [split_sentences(c.text) for c in chunks]
         vectors, sentence_vectors = self.embedder.encode_chunks([c.text for c in chunks], spans)
-        self.collection.upsert(
-            ids=ids,
-            embeddings=vectors,
-            documents=[doc.page_content for doc in documents],
-            metadatas=[doc.metadata for doc in documents],
-        )
+        # Texts live in the local index only: Chroma would also index them for full-text search, two
+        # thirds of its write time, and nothing reads them there (`similarity_search` maps ids to chunks).
+        self.collection.upsert(ids=ids, embeddings=vectors, metadatas=[doc.metadata for doc in documents])
         sentences = [
             [SentenceVector(c.start + s, c.start + e, v) for (s, e), v in zip(chunk_spans, vecs, strict=True)]
             for c, chunk_spans, vecs in zip(chunks, spans, sentence_vectors, strict=True)
@@ -225,8 +222,10 @@ class ChunkStore(VectorStore):
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[LCDocument]:
-        """LangChain interface: dense search by text."""
-        return self.chroma.similarity_search(query, k=k, **kwargs)
+        """LangChain interface: dense search by text; the texts come from the local index."""
+        hits = self.dense_search(self.embedder.query_vector(query), k, kwargs.get("sources"))
+        chunks = self.local.chunks([i for i, _ in hits])
+        return [chunk_to_document(chunks[i]) for i, _ in hits if i in chunks]
 
     @classmethod
     def from_texts(cls, texts: list[str], embedding: Embeddings, metadatas: Any = None, **kwargs: Any) -> ChunkStore:

@@ -129,3 +129,18 @@ def test_an_openvino_model_is_converted_once_and_cached(model_path: Path, tmp_pa
     written = first.stat().st_mtime_ns
     assert cached_ir(model_path, cache) == first and first.stat().st_mtime_ns == written
     assert [p.name for p in (cache / "openvino").iterdir()] == [first.parent.name]  # no scratch folder left
+
+
+def test_pool_spans_equals_the_mean_of_the_tokens_inside_each_span_on_random_text() -> None:
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(1, 6, size=40)
+    starts = np.cumsum(lengths + 1) - lengths - 1  # words separated by one space
+    offsets = [(0, 0), *[(int(a), int(a + n)) for a, n in zip(starts, lengths, strict=True)], (0, 0), (0, 0)]
+    tokens = rng.normal(size=(len(offsets), 8))
+    spans = [(0, 30), (12, 13), (30, 90), (5, 5), (int(starts[-1]), int(starts[-1] + lengths[-1]))]
+    fallback = np.ones(8) / np.sqrt(8)
+    pooled = pool_spans(tokens, offsets, spans, fallback)
+    for (a, b), vector in zip(spans, pooled, strict=True):
+        inside = [i for i, (s, e) in enumerate(offsets) if e > s and s >= a and e <= b]
+        expected = tokens[inside].mean(axis=0) if inside else fallback
+        assert np.allclose(vector, expected / np.linalg.norm(expected), atol=1e-5)
