@@ -1,58 +1,193 @@
-"""Run a question set against the engine: per-question records, aggregate metrics, baseline comparison."""
+"""Run a question set against the engine: a verified index, per-question records, metrics, baseline comparison.
+
+No figure comes from a partial index: before any question is asked, every document of the set
+must be in the index it is asked against, or `UnindexedDocumentsError` names each missing file
+and why (the ingest's own reason: a parse failure, a time or memory limit, a skipped file).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from index.loaders import SUPPORTED_SUFFIXES
 from index.store import INDEX_FORMAT
 from qa.citecheck import split_claims
+from qa.errors import QAError
 from qa.metrics import (
     METRIC_GROUPS,
+    aggregate,
     contains_answer,
     exact_match,
     first_relevant_rank,
-    hit_at,
+    judge_answer,
     lower_is_better,
-    mean,
     metric_group,
-    mrr_at,
-    ndcg_at,
-    percentile,
-    recall_at,
     token_f1,
 )
 from qa.questions import Question, QuestionSet
 from qa.retrieval import Mode
-from qa.service import QA, AnswerMode
-from qa.types import Answer
+from qa.service import QA, WRITING, AnswerMode
+from qa.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from index.sync import SyncReport
 
 DEPTH = 20  # passages retrieved for the ranking metrics (distinct sources are ranked from them)
 UNGATED = frozenset({"answer_words"})  # reported, but no regression check (not a 0-1 rate)
+MAX_LISTED = 20  # missing documents named one by one in the error; the rest are counted by reason
+INDEXED = ("added", "updated", "unchanged")
+LOST = "listed as indexed, but none of its chunks is in the index (delete the cached index to rebuild it)"
+SHORT_OF_RESOURCES = ("QA_INGEST__PARSE_TIMEOUT", "QA_INGEST__PARSE_MEMORY_MB", "the parser crashed")
 
 Progress = Callable[[int, int], None]
 IngestProgress = Callable[[int, int, str], None]
+log = logging.getLogger(__name__)
+
+
+class UnindexedDocumentsError(QAError):
+    """Documents of a question set are not in the index it would be asked against: no metric is computed."""
+
+
+@dataclass(frozen=True)
+class Unindexed:
+    """A document of the set that is not in the index, and why."""
+
+    source: str
+    reason: str
 
 
 def index_for(qa: QA, qset: QuestionSet, progress: IngestProgress | None = None) -> QA:
-    """The engine to ask: the current index, or a cached index of the set's own documents."""
+    """The engine to ask, verified to hold every document of the set.
+
+    Without a documents folder, the current index: it must hold every document the questions
+    name, with no write in progress or cut short. With one, a cached index of the set's own
+    documents: first checked and repaired (an ingest cut short, chunks lost behind its back),
+    then synced, and then every document of the folder must be in it.
+
+    Raises:
+        UnindexedDocumentsError: naming each document that is not indexed, with the reason.
+    """
     if qset.docs is None:
+        _require_indexed(qa, qset, _current_index_problems(qa, qset))
         return qa
-    files = sorted(p for p in qset.docs.rglob("*") if p.is_file() and not p.name.startswith("."))
+    engine = QA(settings=qa.settings.model_copy(update={"data_dir": eval_dir(qa, qset.name, qset.docs)}))
+    repaired = engine.check(repair=True)  # a cached index is verified before use, and repaired
+    if not repaired.ok:
+        log.warning(
+            "the cached index %s was inconsistent: repaired %d sources", engine.settings.data_dir, len(repaired.sources)
+        )
+    report = engine.ingest(qset.docs, progress=progress)[0]
+    indexed = engine.sources()
+    problems = unindexed_files(report, indexed)
+    problems += _named_but_missing(qset.questions, indexed, {p.source for p in problems}, f"not in {qset.docs}")
+    _require_indexed(engine, qset, problems, _document_count(report))
+    return engine
+
+
+def eval_dir(qa: QA, name: str, docs: Path) -> Path:
+    """Where a set's own index is cached: keyed by its documents' names and bytes, the chunking and the model."""
+    files = sorted(p for p in docs.rglob("*") if p.is_file() and not p.name.startswith("."))
     digest = hashlib.sha256()
     for path in files:
-        digest.update(str(path.relative_to(qset.docs)).encode() + b"\0" + path.read_bytes())
+        digest.update(str(path.relative_to(docs)).encode() + b"\0" + path.read_bytes())
     chunking = qa.settings.chunking
     digest.update(f"{INDEX_FORMAT}/{chunking.max_tokens}/{chunking.overlap_tokens}/{qa.embedder.identity}".encode())
-    data_dir = qa.settings.data_dir / "eval" / f"{qset.name}-{digest.hexdigest()[:16]}"
-    engine = QA(settings=qa.settings.model_copy(update={"data_dir": data_dir}))
-    engine.ingest(qset.docs, progress=progress)  # incremental: a cached index embeds nothing
-    return engine
+    return qa.settings.data_dir / "eval" / f"{name}-{digest.hexdigest()[:16]}"
+
+
+def is_document(source: str) -> bool:
+    """Whether a file of the set's folder is a document (files of other types, like questions.jsonl, are not)."""
+    return Path(source).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def unindexed_files(report: SyncReport, indexed: dict[str, int]) -> list[Unindexed]:
+    """Documents of a synced folder without chunks in the index, each with the reason the sync gave."""
+    problems = []
+    for outcome in report.files:
+        if not is_document(outcome.source) or outcome.status == "deleted":
+            continue
+        if outcome.status not in INDEXED:
+            problems.append(Unindexed(outcome.source, f"{outcome.status}: {outcome.reason}"))
+        elif not indexed.get(outcome.source):
+            why = "no text found in the file" if outcome.status != "unchanged" else LOST
+            problems.append(Unindexed(outcome.source, why))
+    return problems
+
+
+def _document_count(report: SyncReport) -> int:
+    return sum(1 for f in report.files if is_document(f.source) and f.status != "deleted")
+
+
+def _named_but_missing(
+    questions: Iterable[Question], indexed: dict[str, int], explained: set[str], where: str
+) -> list[Unindexed]:
+    """Documents the questions name (gold sources, evidence) that have no chunks in the index."""
+    naming: dict[str, list[str]] = {}
+    for q in questions:
+        for doc in sorted(q.documents):
+            if not indexed.get(doc) and doc not in explained:
+                naming.setdefault(doc, []).append(q.id)
+    return [Unindexed(doc, f"named by {_ids(ids)}, {where}") for doc, ids in sorted(naming.items())]
+
+
+def _ids(ids: list[str]) -> str:
+    shown = ", ".join(ids[:3])
+    return f"question {shown}" if len(ids) == 1 else f"questions {shown}" + (" ..." if len(ids) > 3 else "")
+
+
+def _current_index_problems(qa: QA, qset: QuestionSet) -> list[Unindexed]:
+    """Documents the questions name that the current index lacks; an ingest running or cut short is an error.
+
+    Raises:
+        UnindexedDocumentsError: an ingest is writing the index, or the last one was cut short.
+    """
+    indexed = qa.sources()
+    if indexed and qa.store.local.get_meta(WRITING) is not None:
+        raise UnindexedDocumentsError(
+            f"an ingest is writing {qa.settings.data_dir}, or the last one was cut short, so it may hold only part "
+            "of its documents and no metric was computed: let it finish, or run `qa ingest` again "
+            "(or `qa check --repair`), then run the evaluation again"
+        )
+    where = "not in the index (ingest its folder; `qa ingest` says why a file failed)"
+    return _named_but_missing(qset.questions, indexed, set(), where)
+
+
+def _require_indexed(engine: QA, qset: QuestionSet, problems: list[Unindexed], total: int | None = None) -> None:
+    """Raise, naming each problem, unless there is none."""
+    if problems:
+        raise UnindexedDocumentsError(unindexed_message(qset.name, engine.settings.data_dir, problems, total))
+
+
+def unindexed_message(name: str, data_dir: Path, problems: list[Unindexed], total: int | None = None) -> str:
+    """The error for people: the first MAX_LISTED documents with their reasons, the rest counted by reason."""
+    count = f"{len(problems)} of {total}" if total else str(len(problems))
+    what = f"document of {name} is" if len(problems) == 1 else f"documents of {name} are"
+    lines = [f"{count} {what} not indexed in {data_dir}, so no metric was computed:"]
+    lines += [f"  {p.source}: {p.reason}" for p in problems[:MAX_LISTED]]
+    if len(problems) > MAX_LISTED:
+        reasons = Counter(p.reason for p in problems[MAX_LISTED:]).most_common()
+        lines.append(f"  ... and {len(problems) - MAX_LISTED} more: " + "; ".join(f"{n} x {r}" for r, n in reasons))
+    return "\n".join(lines + _advice(problems))
+
+
+def _advice(problems: list[Unindexed]) -> list[str]:
+    """What to do about the files that failed or were skipped, if any."""
+    reasons = [p.reason for p in problems if p.reason.startswith(("failed:", "skipped:"))]
+    advice = ["Fix or remove the files that failed or were skipped, then run the evaluation again."] if reasons else []
+    if any(hint in r for r in reasons for hint in SHORT_OF_RESOURCES):
+        advice.append(
+            "Files that ran out of time or memory (on a busy machine, say) may pass when it is quieter, or with "
+            "a higher QA_INGEST__PARSE_TIMEOUT or QA_INGEST__PARSE_MEMORY_MB."
+        )
+    return advice
 
 
 def ranked_sources(sources: Sequence[str]) -> list[str]:
@@ -60,9 +195,12 @@ def ranked_sources(sources: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(sources))
 
 
-def score_question(q: Question, answer: Answer, retrieved: list[str], timings: tuple[float, float]) -> dict[str, Any]:
-    """The per-question record of a run."""
+def score_question(
+    q: Question, answer: Answer, passages: Sequence[Passage], timings: tuple[float, float]
+) -> dict[str, Any]:
+    """The per-question record of a run; `passages` are the ranking passages (DEPTH of them), best first."""
     text = answer.plain_text
+    retrieved = ranked_sources([p.chunk.source for p in passages])
     graded = bool(q.answers) and not q.unanswerable
     gold_rank = first_relevant_rank(retrieved, q.source_ids) if q.source_ids else None
     contains = contains_answer(text, q.answers) if graded and not answer.abstained else (False if graded else None)
@@ -84,6 +222,7 @@ def score_question(q: Question, answer: Answer, retrieved: list[str], timings: t
         "retrieved": retrieved[:10],
         "gold_rank": gold_rank,
         "contains": contains,
+        "correct": judge_answer(q.unanswerable, answer.abstained, contains),
         "f1": round(token_f1(text, q.answers), 4) if graded and not answer.abstained else (0.0 if graded else None),
         "em": exact_match(text, q.answers) if graded and not answer.abstained else (False if graded else None),
         "words": 0 if answer.abstained else len(text.split()),
@@ -93,6 +232,19 @@ def score_question(q: Question, answer: Answer, retrieved: list[str], timings: t
         "passed": passed,
         "retrieval_ms": round(timings[0], 2),
         "answer_ms": round(timings[1], 2),
+        **_evidence_fields(q, answer, passages),
+    }
+
+
+def _evidence_fields(q: Question, answer: Answer, passages: Sequence[Passage]) -> dict[str, Any]:
+    """Evidence pages (1-based), the rank of the first passage on one, and whether a citation points at one."""
+    evidence = [(e.doc, e.page) for e in q.evidence]
+    pages = [(p.chunk.source, p.chunk.page) for p in passages]
+    cited = {(c.source, c.page) for c in answer.citations}
+    return {
+        "evidence": [{"doc": doc, "page": page} for doc, page in evidence],
+        "evidence_rank": first_relevant_rank(pages, evidence) if evidence else None,
+        "cites_evidence": bool(cited & set(evidence)) if evidence and not answer.abstained else None,
     }
 
 
@@ -105,8 +257,7 @@ def run_question(engine: QA, q: Question, k: int, mode: Mode, answer_mode: Answe
     asked = time.perf_counter()
     answer = engine.ask(q.question, k=k, retrieval=mode, mode=answer_mode)
     done = time.perf_counter()
-    sources = ranked_sources([p.chunk.source for p in passages])
-    return score_question(q, answer, sources, ((retrieved - start) * 1000, (done - asked) * 1000))
+    return score_question(q, answer, passages, ((retrieved - start) * 1000, (done - asked) * 1000))
 
 
 def evaluate(
@@ -118,7 +269,11 @@ def evaluate(
     ingest_progress: IngestProgress | None = None,
     answer_mode: AnswerMode | None = None,
 ) -> dict[str, Any]:
-    """Run every question of the set; returns the JSON-ready result (`qa eval --json`)."""
+    """Run every question of the set; returns the JSON-ready result (`qa eval --json`).
+
+    Raises:
+        UnindexedDocumentsError: a document of the set is not indexed (nothing is asked, see `index_for`).
+    """
     engine = index_for(qa, qset, ingest_progress)
     engine.embedder.warm_up()  # untimed: load the model, trace the question graph
     engine.retrieve(qset.questions[0].question, mode=mode)  # untimed: open the index
@@ -133,66 +288,9 @@ def evaluate(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"k": k, "retrieval": mode, "answer_mode": answer_mode or engine.default_mode},
         "n_questions": len(records),
-        "metrics": aggregate(records, qset.questions, k),
+        "n_documents": len(engine.sources()),
+        "metrics": aggregate(records, k),
         "questions": records,
-    }
-
-
-def aggregate(records: list[dict[str, Any]], questions: Sequence[Question], k: int) -> dict[str, float | None]:
-    """Aggregate metrics over the per-question records."""
-    metrics = {**_retrieval(records, questions, k), **_answers(records), **_abstention(records)}
-    metrics["pass_rate"] = mean([float(r["passed"]) for r in records])
-    for key in ("retrieval_ms", "answer_ms"):
-        values = [r[key] for r in records]
-        metrics[f"{key}_p50"], metrics[f"{key}_p95"] = percentile(values, 50), percentile(values, 95)
-    return {name: (round(v, 4) if v is not None else None) for name, v in metrics.items()}
-
-
-def _retrieval(records: list[dict[str, Any]], questions: Sequence[Question], k: int) -> dict[str, float | None]:
-    ranked = [(r["retrieved"], q.source_ids) for r, q in zip(records, questions, strict=True) if q.source_ids]
-    return {
-        "hit@1": mean([hit_at(r, gold, 1) for r, gold in ranked]),
-        "hit@5": mean([hit_at(r, gold, 5) for r, gold in ranked]),
-        "hit@10": mean([hit_at(r, gold, 10) for r, gold in ranked]),
-        "mrr@10": mean([mrr_at(r, gold, 10) for r, gold in ranked]),
-        "ndcg@10": mean([ndcg_at(r, gold, 10) for r, gold in ranked]),
-        f"recall@{k}": mean([recall_at(r, gold, k) for r, gold in ranked]),
-        "recall@10": mean([recall_at(r, gold, 10) for r, gold in ranked]),
-    }
-
-
-def _answers(records: list[dict[str, Any]]) -> dict[str, float | None]:
-    graded = [r for r in records if r["contains"] is not None]
-    answered = [r for r in records if not r["abstained"]]
-    cited = [(c, r) for r in records if not r["unanswerable"] for c in r["citations"]]
-    return {
-        "answer_contains": mean([float(r["contains"]) for r in graded]),
-        "answer_f1": mean([r["f1"] for r in graded]),
-        "answer_em": mean([float(r["em"]) for r in graded]),
-        "answer_words": mean([float(r["words"]) for r in answered]),
-        "citation_source_precision": mean([float(c["source"] in r["source_ids"]) for c, r in cited]),
-        "unsupported_sentence_rate": _ratio(
-            sum(len(r["unsupported"]) for r in answered), sum(r["sentences"] for r in answered)
-        ),
-        "llm_fallback_rate": mean([float(r["mode"] == "extractive-fallback") for r in records]),
-        "citation_quote_contains": mean(
-            [float(contains_answer(c["quote"], r["answers"])) for c, r in cited if r["answers"]]
-        ),
-    }
-
-
-def _ratio(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
-
-
-def _abstention(records: list[dict[str, Any]]) -> dict[str, float | None]:
-    abstained = [r for r in records if r["abstained"]]
-    unanswerable = [r for r in records if r["unanswerable"]]
-    answerable = [r for r in records if not r["unanswerable"]]
-    return {
-        "abstain_precision": mean([float(r["unanswerable"]) for r in abstained]) if unanswerable else None,
-        "abstain_recall": mean([float(r["abstained"]) for r in unanswerable]),
-        "false_abstain_rate": mean([float(r["abstained"]) for r in answerable]),
     }
 
 
@@ -238,7 +336,7 @@ def format_summary(result: dict[str, Any], changes: list[Change] | None = None) 
     """The console table: one line per metric, with the baseline and change when given."""
     by_name = {c.name: c for c in changes or []}
     lines = [
-        f"{result['set']}: {result['n_questions']} questions, k={result['settings']['k']}, "
+        f"{result['set']}: {result['n_questions']} questions{_documents(result)}, k={result['settings']['k']}, "
         f"retrieval={result['settings']['retrieval']}"
     ]
     for group in METRIC_GROUPS:
@@ -253,3 +351,8 @@ def format_summary(result: dict[str, Any], changes: list[Change] | None = None) 
                     line += f"   baseline {format_value(name, change.baseline):>9}   {delta:+.3f}{flag}"
                 lines.append(line)
     return "\n".join(lines)
+
+
+def _documents(result: dict[str, Any]) -> str:
+    n = result.get("n_documents")
+    return f" over {n} indexed documents" if n is not None else ""

@@ -1,4 +1,8 @@
-"""Evaluation metrics: ranking quality by source, answer overlap, percentiles. Pure functions."""
+"""Evaluation metrics: ranking quality by source and by page, answer overlap, abstention, percentiles.
+
+Pure functions: the per-question ones take ranked lists and gold answers, `aggregate` takes the
+per-question records of a run (`qa.evaluate.score_question`) and returns the metrics by name.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,22 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any, TypeVar
 
 LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate"})
 METRIC_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention", "Latency")
 _PUNCTUATION = set(string.punctuation) | set("‘’“”–—")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+PAGE_HIT_AT = 5  # page hit@k is reported at this k and at the run's k
+Item = TypeVar("Item", bound=Hashable)
 
 
 def metric_group(name: str) -> str:
     """The heading a metric is listed under in summaries and reports."""
     if name.endswith(("_p50", "_p95")):
         return "Latency"
-    if name.startswith(("hit@", "mrr@", "ndcg@", "recall@")):
+    if name.startswith(("hit@", "page_hit@", "mrr@", "ndcg@", "recall@")):
         return "Retrieval"
     if name.startswith("citation_"):
         return "Citations"
@@ -60,13 +67,13 @@ def _f1(predicted: list[str], gold: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def first_relevant_rank(ranked: Sequence[str], gold: Sequence[str]) -> int | None:
-    """1-based rank of the first gold item in `ranked`, or None."""
+def first_relevant_rank(ranked: Sequence[Item], gold: Sequence[Item]) -> int | None:
+    """1-based rank of the first gold item in `ranked`, or None (items: sources, or (source, page) pairs)."""
     wanted = set(gold)
     return next((i for i, item in enumerate(ranked, start=1) if item in wanted), None)
 
 
-def hit_at(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
+def hit_at(ranked: Sequence[Item], gold: Sequence[Item], k: int) -> float:
     """1.0 if any gold item is in the top k."""
     rank = first_relevant_rank(ranked, gold)
     return 1.0 if rank is not None and rank <= k else 0.0
@@ -92,6 +99,14 @@ def ndcg_at(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
     return dcg / ideal if ideal else 0.0
 
 
+def judge_answer(unanswerable: bool, abstained: bool, contains: bool | None) -> bool | None:
+    """Answer-or-abstain correctness: abstaining on an unanswerable question, else containing a gold answer.
+
+    None when it cannot be judged (an answerable question without gold answers, as in retrieval sets).
+    """
+    return abstained if unanswerable else contains
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th percentile (0-100) by linear interpolation, or None for no values."""
     if not values:
@@ -105,3 +120,78 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def mean(values: Sequence[float]) -> float | None:
     """Arithmetic mean, or None for no values."""
     return sum(values) / len(values) if values else None
+
+
+def aggregate(records: Sequence[dict[str, Any]], k: int) -> dict[str, float | None]:
+    """The run's metrics from its per-question records, rounded to 4 decimals (None: nothing to measure)."""
+    metrics = {**_retrieval(records, k), **_answers(records), **_citations(records), **_abstention(records)}
+    metrics["pass_rate"] = mean([float(r["passed"]) for r in records])
+    for key in ("retrieval_ms", "answer_ms"):
+        values = [r[key] for r in records]
+        metrics[f"{key}_p50"], metrics[f"{key}_p95"] = percentile(values, 50), percentile(values, 95)
+    return {name: (round(v, 4) if v is not None else None) for name, v in metrics.items()}
+
+
+def _retrieval(records: Sequence[dict[str, Any]], k: int) -> dict[str, float | None]:
+    """Ranking by source (questions with gold sources) and, when the set has evidence pages, by page."""
+    ranked = [(r["retrieved"], r["source_ids"]) for r in records if r["source_ids"]]
+    metrics = {
+        "hit@1": mean([hit_at(r, gold, 1) for r, gold in ranked]),
+        "hit@5": mean([hit_at(r, gold, 5) for r, gold in ranked]),
+        "hit@10": mean([hit_at(r, gold, 10) for r, gold in ranked]),
+        "mrr@10": mean([mrr_at(r, gold, 10) for r, gold in ranked]),
+        "ndcg@10": mean([ndcg_at(r, gold, 10) for r, gold in ranked]),
+        f"recall@{k}": mean([recall_at(r, gold, k) for r, gold in ranked]),
+        "recall@10": mean([recall_at(r, gold, 10) for r, gold in ranked]),
+    }
+    ranks = [r["evidence_rank"] for r in records if r.get("evidence")]
+    if ranks:
+        for at in sorted({PAGE_HIT_AT, k}):
+            metrics[f"page_hit@{at}"] = mean([float(rank is not None and rank <= at) for rank in ranks])
+    return metrics
+
+
+def _answers(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    graded = [r for r in records if r["contains"] is not None]
+    answered = [r for r in records if not r["abstained"]]
+    return {
+        "answer_contains": mean([float(r["contains"]) for r in graded]),
+        "answer_f1": mean([r["f1"] for r in graded]),
+        "answer_em": mean([float(r["em"]) for r in graded]),
+        "answer_words": mean([float(r["words"]) for r in answered]),
+        "unsupported_sentence_rate": _ratio(
+            sum(len(r["unsupported"]) for r in answered), sum(r["sentences"] for r in answered)
+        ),
+        "llm_fallback_rate": mean([float(r["mode"] == "extractive-fallback") for r in records]),
+    }
+
+
+def _citations(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    """Whether citations point at gold files, quote a gold answer, and (with evidence) sit on an evidence page."""
+    cited = [(c, r) for r in records if not r["unanswerable"] for c in r["citations"]]
+    metrics = {
+        "citation_source_precision": mean([float(c["source"] in r["source_ids"]) for c, r in cited]),
+        "citation_quote_contains": mean(
+            [float(contains_answer(c["quote"], r["answers"])) for c, r in cited if r["answers"]]
+        ),
+    }
+    if any(r.get("evidence") for r in records):
+        judged = [r["cites_evidence"] for r in records if r.get("cites_evidence") is not None]
+        metrics["citation_evidence_page"] = mean([float(hit) for hit in judged])
+    return metrics
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _abstention(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
+    abstained = [r for r in records if r["abstained"]]
+    unanswerable = [r for r in records if r["unanswerable"]]
+    answerable = [r for r in records if not r["unanswerable"]]
+    return {
+        "answer_or_abstain_accuracy": mean([float(r["correct"]) for r in records if r["correct"] is not None]),
+        "abstain_precision": mean([float(r["unanswerable"]) for r in abstained]) if unanswerable else None,
+        "abstain_recall": mean([float(r["abstained"]) for r in unanswerable]),
+        "false_abstain_rate": mean([float(r["abstained"]) for r in answerable]),
+    }

@@ -14,14 +14,31 @@ from qa.errors import QuestionSetError
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A page that holds a question's answer: `page` is 1-based, as `Chunk.page` and `Citation.page` are.
+
+    The JSONL field `evidence[].page` is 0-based (FinanceBench's convention); it is converted on reading.
+    """
+
+    doc: str
+    page: int
+
+
+@dataclass(frozen=True)
 class Question:
-    """One evaluation question; `source_ids` are paths relative to the documents folder."""
+    """One evaluation question; `source_ids` and `evidence[].doc` are paths relative to the documents folder."""
 
     id: str
     question: str
     answers: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
     unanswerable: bool = False
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def documents(self) -> frozenset[str]:
+        """Every document the question names: its gold sources and evidence documents."""
+        return frozenset(self.source_ids) | {e.doc for e in self.evidence}
 
 
 @dataclass(frozen=True)
@@ -91,7 +108,26 @@ def _parse_question(item: Any, where: str) -> Question:
     unanswerable = item.get("unanswerable", False)
     if not isinstance(unanswerable, bool):
         raise QuestionSetError(f"{where}: field 'unanswerable': must be true or false")
-    return Question(str(item["id"]), str(item["question"]), lists["answers"], lists["source_ids"], unanswerable)
+    evidence = _parse_evidence(item.get("evidence", []), where)
+    return Question(
+        str(item["id"]), str(item["question"]), lists["answers"], lists["source_ids"], unanswerable, evidence
+    )
+
+
+def _parse_evidence(value: Any, where: str) -> tuple[Evidence, ...]:
+    """`[{"doc": str, "page": int >= 0 (0-based), "text": ...}]` -> Evidence with 1-based pages."""
+    if not isinstance(value, list):
+        raise QuestionSetError(f"{where}: field 'evidence': must be a list of objects with 'doc' and 'page'")
+    found = []
+    for n, entry in enumerate(value):
+        field = f"{where}: field 'evidence[{n}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("doc"), str) or not entry["doc"].strip():
+            raise QuestionSetError(f"{field}.doc': missing or not a file name")
+        page = entry.get("page")
+        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
+            raise QuestionSetError(f"{field}.page': must be a 0-based page number (0 or more)")
+        found.append(Evidence(entry["doc"], page + 1))
+    return tuple(dict.fromkeys(found))
 
 
 def read_beir(path: Path, cache_dir: Path) -> QuestionSet:

@@ -31,6 +31,7 @@ tr.group th { background: #eaeef2; text-transform: uppercase; font-size: .75rem;
 .badge.pass { background: #dafbe1; color: #1a7f37; } .badge.fail { background: #ffebe9; color: #cf222e; }
 .badge.regressed { background: #cf222e; color: #fff; } .badge.abstained { background: #eaeef2; color: #59636e; }
 ul.cites { margin: .3rem 0 0; padding-left: 1rem; color: #59636e; font-size: .85rem; }
+.evidence { margin-top: .3rem; color: #59636e; font-size: .85rem; }
 svg { display: block; margin: .5rem 0 1rem; font-size: 12px; } svg .bar { fill: #0969da; }
 svg .lower { fill: #bf8700; } svg .missing { fill: #cf222e; } svg text { fill: #1f2328; }
 """
@@ -154,6 +155,17 @@ def _citation_list(citations: Iterable[dict[str, Any]]) -> str:
     return f'<ul class="cites">{"".join(items)}</ul>' if items else ""
 
 
+def _evidence_text(question: dict[str, Any]) -> str:
+    """Evidence pages (1-based) and the rank of the first passage found on one, for questions that have them."""
+    evidence = question.get("evidence") or []
+    if not evidence:
+        return ""
+    pages = ", ".join(f"{_esc(e.get('doc', ''))} p.{_esc(e.get('page', '?'))}" for e in evidence)
+    rank = question.get("evidence_rank")
+    found = '<span class="worse">not retrieved</span>' if rank is None else f"passage rank {_esc(rank)}"
+    return f'<div class="evidence">evidence: {pages} ({found})</div>'
+
+
 def _rank_text(question: dict[str, Any]) -> str:
     if not question.get("source_ids"):
         return '<span class="muted">–</span>'
@@ -173,7 +185,7 @@ def _question_row(question: dict[str, Any], regressed: bool) -> str:
     return (
         f'<tr class="{verdict}" data-passed="{str(passed).lower()}"><td>{_esc(question.get("id", ""))}</td>'
         f"<td>{_esc(question.get('question', ''))}</td><td>{golds}</td>"
-        f"<td>{_esc(', '.join(question.get('source_ids', [])))}</td>"
+        f"<td>{_esc(', '.join(question.get('source_ids', [])))}{_evidence_text(question)}</td>"
         f"<td>{_esc(question.get('answer', ''))}{abstained}{_citation_list(question.get('citations', []))}</td>"
         f'<td class="num">{_rank_text(question)}</td><td>{flags}</td></tr>'
     )
@@ -205,11 +217,13 @@ def _header(result: dict[str, Any]) -> str:
     settings = ", ".join(f"{_esc(k)}=<code>{_esc(v)}</code>" for k, v in result.get("settings", {}).items())
     rate = result.get("metrics", {}).get("pass_rate")
     rate_text = f"{rate:.1%}" if isinstance(rate, int | float) else "n/a"
+    documents = result.get("n_documents")
+    over = f" over {_esc(documents)} indexed documents" if documents is not None else ""
     return (
         f"<h1>Evaluation: {_esc(result.get('set', ''))}</h1>"
         f'<p class="meta">{_esc(result.get("path", ""))} · {_esc(result.get("created", ""))}<br>'
         f"Settings: {settings}<br>{_esc(result.get('n_questions', len(result.get('questions', []))))} questions"
-        f" · pass rate <strong>{rate_text}</strong></p>"
+        f"{over} · pass rate <strong>{rate_text}</strong></p>"
     )
 
 

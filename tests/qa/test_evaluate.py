@@ -10,8 +10,9 @@ import pytest
 from qa import QA
 from qa.cli import main
 from qa.errors import QuestionSetError
-from qa.evaluate import evaluate
-from qa.questions import load_question_set
+from qa.evaluate import compare, evaluate, format_summary
+from qa.questions import Evidence, load_question_set
+from qa.report import render_report
 
 pytestmark = pytest.mark.chroma_backends
 
@@ -141,3 +142,108 @@ def test_json_output_is_one_object_with_metrics_and_questions(
     data = json.loads(capsys.readouterr().out)
     assert data["n_questions"] == 4
     assert {"hit@1", "ndcg@10", "answer_f1", "abstain_recall", "answer_ms_p95"} <= set(data["metrics"])
+
+
+PAGES = [  # harbour.pdf, one subject per page
+    "The Grey Point lighthouse was built in 1872. Its lamp can be seen 30 kilometres out to sea.",
+    "The harbour ferry leaves every hour. A return ticket costs eight euros.",
+    "The corner bakery sells rye bread. It opens at six in the morning.",
+]
+PAGED_QUESTIONS = [  # evidence pages are 0-based, as in FinanceBench
+    {
+        "id": "ferry",
+        "question": "How much is a return ferry ticket?",
+        "answers": ["eight euros"],
+        "source_ids": ["harbour.pdf"],
+        "evidence": [{"doc": "harbour.pdf", "page": 1, "text": PAGES[1]}],
+    },
+    {  # the evidence names the wrong page on purpose: the bakery is on page index 2
+        "id": "bakery",
+        "question": "What time does the corner bakery open?",
+        "answers": ["six in the morning"],
+        "source_ids": ["harbour.pdf"],
+        "evidence": [{"doc": "harbour.pdf", "page": 0}],
+    },
+    {"id": "chess", "question": "Who won the 1998 chess olympiad?", "unanswerable": True},
+    {  # a wrong gold answer: answered, but not correctly
+        "id": "lighthouse",
+        "question": "When was the Grey Point lighthouse built?",
+        "answers": ["1901"],
+        "source_ids": ["harbour.pdf"],
+    },
+]
+
+
+def write_pages(path: Path, pages: list[str]) -> None:
+    """A PDF with one page per text."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 8, text)
+    pdf.output(str(path))
+
+
+@pytest.fixture
+def paged_set(tmp_path: Path) -> Path:
+    folder = tmp_path / "paged-set"
+    (folder / "docs").mkdir(parents=True)
+    write_pages(folder / "docs" / "harbour.pdf", PAGES)
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in PAGED_QUESTIONS))
+    return folder
+
+
+def test_evidence_pages_are_read_0_based_and_kept_1_based(paged_set: Path, tmp_path: Path) -> None:
+    questions = load_question_set(paged_set, tmp_path).questions
+    assert questions[0].evidence == (Evidence("harbour.pdf", 2),)
+    assert questions[2].evidence == ()
+
+
+@pytest.mark.parametrize(
+    ("evidence", "field"),
+    [("p. 3", "evidence"), ([{"doc": "a.pdf", "page": -1}], r"evidence\[0\]\.page"), ([{"page": 1}], "evidence")],
+)
+def test_malformed_evidence_names_the_field(tmp_path: Path, evidence: object, field: str) -> None:
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"id": "q", "question": "Why?", "evidence": evidence}))
+    with pytest.raises(QuestionSetError, match=rf"questions\.jsonl:1: field '{field}"):
+        load_question_set(path, tmp_path)
+
+
+def test_answer_or_abstain_accuracy_and_page_hits_on_a_paged_set(qa: QA, paged_set: Path) -> None:
+    result = evaluate(qa, load_question_set(paged_set, qa.settings.data_dir / "eval"), k=1)
+    metrics = result["metrics"]
+    by_id = {q["id"]: q for q in result["questions"]}
+    assert [by_id[i]["correct"] for i in ("ferry", "bakery", "chess", "lighthouse")] == [True, True, True, False]
+    assert metrics["answer_or_abstain_accuracy"] == 0.75
+    assert by_id["ferry"]["evidence"] == [{"doc": "harbour.pdf", "page": 2}]
+    assert by_id["ferry"]["evidence_rank"] == 1
+    assert by_id["bakery"]["evidence_rank"] > 1  # the named page is retrieved, just not first
+    assert metrics["page_hit@1"] == 0.5  # the run's k
+    assert metrics["page_hit@5"] == 1.0
+    assert [by_id[i]["cites_evidence"] for i in ("ferry", "bakery", "chess")] == [True, False, None]
+    assert metrics["citation_evidence_page"] == 0.5
+    summary = format_summary(result)
+    for name in ("answer_or_abstain_accuracy", "page_hit@1", "page_hit@5", "citation_evidence_page"):
+        assert name in summary
+    assert "evidence: harbour.pdf p.2 (passage rank 1)" in render_report(result)
+
+
+def test_sets_without_evidence_report_no_page_metrics(qa: QA, question_set: Path) -> None:
+    metrics = evaluate(qa, load_question_set(question_set, qa.settings.data_dir / "eval"), k=3)["metrics"]
+    assert metrics["answer_or_abstain_accuracy"] == 1.0
+    assert not [name for name in metrics if "page" in name]
+
+
+def test_baseline_gates_the_new_metrics_where_the_baseline_has_them() -> None:
+    baseline = {"metrics": {"page_hit@5": 0.9, "answer_or_abstain_accuracy": 0.8}, "questions": []}
+    result = {
+        "metrics": {"page_hit@5": 0.8, "answer_or_abstain_accuracy": 0.81, "citation_evidence_page": 0.5},
+        "questions": [],
+    }
+    changes = {c.name: c for c in compare(result, baseline, tolerance=0.02)[0]}
+    assert changes["page_hit@5"].regressed
+    assert not changes["answer_or_abstain_accuracy"].regressed
+    assert changes["citation_evidence_page"].baseline is None and not changes["citation_evidence_page"].regressed

@@ -153,3 +153,21 @@ def test_null_metrics_render_as_n_a() -> None:
     assert '<td>abstain_precision</td><td class="num">n/a</td>' in page
     assert "pass rate <strong>n/a</strong>" in page
     assert ">abstain_precision</text>" not in svg(page, "metric-chart")
+
+
+def test_evidence_pages_and_where_they_were_retrieved_are_shown_escaped() -> None:
+    found = make_question("q1", evidence=[{"doc": "3M_2022_10K.pdf", "page": 48}], evidence_rank=2)
+    missed = make_question("q2", evidence=[{"doc": "<b>.pdf", "page": 1}], evidence_rank=None)
+    page = render_report(make_result([found, missed]))
+    assert "evidence: 3M_2022_10K.pdf p.48 (passage rank 2)" in row(page, "q1")
+    assert "evidence: &lt;b&gt;.pdf p.1 (" in row(page, "q2")
+    assert "not retrieved" in row(page, "q2")
+
+
+def test_new_metrics_are_in_the_summary_with_their_baseline_change() -> None:
+    baseline = make_result([], **{"page_hit@5": 0.9, "answer_or_abstain_accuracy": 0.7})
+    result = make_result([], **{"page_hit@5": 0.8, "answer_or_abstain_accuracy": 0.75}) | {"n_documents": 11}
+    page = render_report(result, baseline)
+    assert '<td>page_hit@5</td><td class="num">0.800</td><td class="num">0.900</td><td class="num worse">' in page
+    assert '<td>answer_or_abstain_accuracy</td><td class="num">0.750</td><td class="num">0.700</td>' in page
+    assert "0 questions over 11 indexed documents" in page
