@@ -84,12 +84,27 @@ def index_for(qa: QA, qset: QuestionSet, progress: IngestProgress | None = None)
         log.warning(
             "the cached index %s was inconsistent: repaired %d sources", engine.settings.data_dir, len(repaired.sources)
         )
-    report = engine.ingest(qset.docs, progress=progress)[0]
+    report = _sync(engine, qset.docs, progress)
     indexed = engine.sources()
     problems = unindexed_files(report, indexed)
     problems += _named_but_missing(qset.questions, indexed, {p.source for p in problems}, f"not in {qset.docs}")
     _require_indexed(engine, qset, problems, _document_count(report))
     return engine
+
+
+def _sync(engine: QA, docs: Path, progress: IngestProgress | None) -> SyncReport:
+    """Sync the set's folder; files that ran out of time or memory (a busy machine) get a second try."""
+    report = engine.ingest(docs, progress=progress)[0]
+    short = [p for p in unindexed_files(report, engine.sources()) if is_short_of_resources(p.reason)]
+    if short:
+        log.warning("%d files of %s ran out of time or memory while parsing: trying them again", len(short), docs)
+        report = engine.ingest(docs, progress=progress)[0]  # incremental: only the files not yet indexed are read
+    return report
+
+
+def is_short_of_resources(reason: str) -> bool:
+    """Whether a file failed for lack of time or memory (it may pass on a quieter machine), not for its content."""
+    return reason.startswith("failed:") and any(hint in reason for hint in SHORT_OF_RESOURCES)
 
 
 def eval_dir(qa: QA, name: str, docs: Path) -> Path:
@@ -168,9 +183,9 @@ def _require_indexed(engine: QA, qset: QuestionSet, problems: list[Unindexed], t
 
 def unindexed_message(name: str, data_dir: Path, problems: list[Unindexed], total: int | None = None) -> str:
     """The error for people: the first MAX_LISTED documents with their reasons, the rest counted by reason."""
-    count = f"{len(problems)} of {total}" if total else str(len(problems))
-    what = f"document of {name} is" if len(problems) == 1 else f"documents of {name} are"
-    lines = [f"{count} {what} not indexed in {data_dir}, so no metric was computed:"]
+    n = len(problems)
+    documents = f"{n} of {total} documents" if total else f"{n} document" + ("s" if n > 1 else "")
+    lines = [f"{documents} of {name} {'is' if n == 1 else 'are'} not indexed in {data_dir}, so no metric was computed:"]
     lines += [f"  {p.source}: {p.reason}" for p in problems[:MAX_LISTED]]
     if len(problems) > MAX_LISTED:
         reasons = Counter(p.reason for p in problems[MAX_LISTED:]).most_common()
@@ -182,10 +197,10 @@ def _advice(problems: list[Unindexed]) -> list[str]:
     """What to do about the files that failed or were skipped, if any."""
     reasons = [p.reason for p in problems if p.reason.startswith(("failed:", "skipped:"))]
     advice = ["Fix or remove the files that failed or were skipped, then run the evaluation again."] if reasons else []
-    if any(hint in r for r in reasons for hint in SHORT_OF_RESOURCES):
+    if any(is_short_of_resources(r) for r in reasons):
         advice.append(
-            "Files that ran out of time or memory (on a busy machine, say) may pass when it is quieter, or with "
-            "a higher QA_INGEST__PARSE_TIMEOUT or QA_INGEST__PARSE_MEMORY_MB."
+            "Files that ran out of time or memory twice (on a busy machine, say) may pass when it is quieter, or "
+            "with a higher QA_INGEST__PARSE_TIMEOUT or QA_INGEST__PARSE_MEMORY_MB."
         )
     return advice
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import write_pdf
 
+from index.loaders import LoadError
+from index.parsing import IsolatedParser
 from index.sync import FileOutcome, SyncReport, open_record_manager
 from qa import QA
 from qa.cli import main
@@ -144,13 +146,51 @@ def test_a_pdf_is_a_document_of_the_set_like_any_other(tmp_path: Path, qa: QA) -
     assert eval_dir(qa, qset.name, folder / "docs").is_dir()
 
 
+TIMEOUT = "parsing took longer than 60 s (QA_INGEST__PARSE_TIMEOUT)"
+
+
+def slow_parser(monkeypatch: pytest.MonkeyPatch, name: str, times: int) -> None:
+    """Make the parsing worker time out on `name` the first `times` times (a busy machine)."""
+    real = IsolatedParser.__call__
+    left = {"n": times}
+
+    def parse(self: IsolatedParser, path: Path, source: str) -> object:
+        if source == name and left["n"] > 0:
+            left["n"] -= 1
+            raise LoadError(str(path), TIMEOUT)
+        return real(self, path, source)
+
+    monkeypatch.setattr(IsolatedParser, "__call__", parse)
+
+
+def test_a_file_that_timed_out_once_is_tried_again_and_the_run_goes_on(
+    tmp_path: Path, qa: QA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow_parser(monkeypatch, "ferry.txt", times=1)
+    result = evaluate(qa, load_question_set(make_set(tmp_path / "set", DOCS), qa.settings.data_dir / "eval"), k=2)
+    assert result["n_documents"] == 2
+    assert result["metrics"]["hit@1"] == 1.0
+
+
+def test_a_file_that_times_out_twice_stops_the_run_with_the_reason(
+    tmp_path: Path, qa: QA, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow_parser(monkeypatch, "ferry.txt", times=2)
+    folder = make_set(tmp_path / "set", DOCS)
+    assert main(["--data-dir", str(tmp_path / "index"), "eval", "-q", str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "1 of 2 documents of set is not indexed" in err
+    assert f"ferry.txt: failed: {TIMEOUT}" in err
+    assert "higher QA_INGEST__PARSE_TIMEOUT" in err
+
+
 def test_time_and_memory_failures_are_listed_with_advice_and_the_rest_counted_by_reason() -> None:
-    timeout = "parsing took longer than 60 s (QA_INGEST__PARSE_TIMEOUT)"
-    report = SyncReport(files=[FileOutcome(f"doc{i:02}.txt", "failed", timeout) for i in range(25)])
+    report = SyncReport(files=[FileOutcome(f"doc{i:02}.txt", "failed", TIMEOUT) for i in range(25)])
     problems = unindexed_files(report, {})
     assert len(problems) == 25
     message = unindexed_message("big", Path("data"), problems, 100)
     assert message.startswith("25 of 100 documents of big are not indexed in data")
     assert "doc00.txt: failed: parsing took longer than 60 s" in message
-    assert f"... and 5 more: 5 x failed: {timeout}" in message
+    assert f"... and 5 more: 5 x failed: {TIMEOUT}" in message
     assert "higher QA_INGEST__PARSE_TIMEOUT" in message
