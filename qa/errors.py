@@ -23,3 +23,7 @@ class SourceNotFoundError(QAError):
 
 class QuestionSetError(QAError):
     """A question set cannot be read; the message names the file, line and field."""
+
+
+class UnindexedDocumentsError(QAError):
+    """Documents of a question set are not in the index it would be asked against: no metric is computed."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from index.loaders import SUPPORTED_SUFFIXES
 from index.store import INDEX_FORMAT
 from qa.citecheck import split_claims
-from qa.errors import QAError
+from qa.errors import UnindexedDocumentsError
 from qa.metrics import (
     METRIC_GROUPS,
     aggregate,
@@ -50,10 +50,6 @@ SHORT_OF_RESOURCES = ("QA_INGEST__PARSE_TIMEOUT", "QA_INGEST__PARSE_MEMORY_MB", 
 Progress = Callable[[int, int], None]
 IngestProgress = Callable[[int, int, str], None]
 log = logging.getLogger(__name__)
-
-
-class UnindexedDocumentsError(QAError):
-    """Documents of a question set are not in the index it would be asked against: no metric is computed."""
 
 
 @dataclass(frozen=True)
