@@ -1,6 +1,7 @@
 """HTML -> visible text and title: no script, style, template or hidden elements.
 
-What a reader would see on the page is kept, one line per block; anything a browser
+What a reader would see on the page is kept, one line per block (a single <br> inside a
+paragraph wraps its line, so it becomes a space; two in a row end the line); anything a browser
 would not show (scripts, styles, `hidden`, `aria-hidden`, `display:none`, hidden inputs)
 is dropped, so it can neither be retrieved nor quoted.
 """
@@ -15,7 +16,7 @@ from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 _SPACES = re.compile(r"\s+")
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote body br caption dd details dialog div dl dt fieldset "
+    "address article aside blockquote body caption dd details dialog div dl dt fieldset "
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol p "
     "pre section summary table tbody tfoot thead tr ul".split()
 )
@@ -41,6 +42,9 @@ def visible_text(root: Tag) -> str:
             if node.name == "tr":
                 pieces.append(f"\n{_row_text(node)}\n")
                 continue
+            if node.name == "br":  # one <br> wraps a line of the paragraph; two end it
+                pieces.append("\n" if in_pre or _is_double_break(node) else " ")
+                continue
             in_pre = in_pre or node.name == "pre"
             if node.name in _BLOCK_TAGS:
                 pieces.append("\n")
@@ -48,6 +52,18 @@ def visible_text(root: Tag) -> str:
             stack.extend((child, in_pre) for child in reversed(node.contents))
     lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def _is_double_break(br: Tag) -> bool:
+    """Whether another <br> comes right before or after `br` (whitespace and comments aside)."""
+    return _beside_break(br, "previous_sibling") or _beside_break(br, "next_sibling")
+
+
+def _beside_break(br: Tag, direction: str) -> bool:
+    sibling = getattr(br, direction)
+    while isinstance(sibling, PreformattedString) or (isinstance(sibling, NavigableString) and not sibling.strip()):
+        sibling = getattr(sibling, direction)
+    return isinstance(sibling, Tag) and sibling.name == "br"
 
 
 def _attr(tag: Tag, name: str) -> str:

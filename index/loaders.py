@@ -21,11 +21,10 @@ from pathlib import Path
 import docx
 from docx.document import Document as WordDocument
 from docx.table import Table
-from pypdf import PdfReader
-from pypdf.errors import LimitReachedError
 
 from index.html import parse_html
-from index.types import Document, PageSpan
+from index.pdf import PdfError, read_pdf
+from index.types import Document
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
@@ -34,12 +33,10 @@ _SNIFF_BYTES = 8192
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _TITLE_LINES = 50  # a plain-text title is looked for in the first lines only
-MAX_PDF_PAGES = 5000  # a PDF with more pages is refused: a page bomb, or no document people ask about
 MAX_DOCX_UNPACKED_MB = 200  # what a .docx's parts may declare in total, uncompressed
 MAX_DOCX_PARTS = 10_000
 _ZIP_RATIO = 100  # a part over _ZIP_RATIO_FLOOR_MB packed tighter than this is a zip bomb
 _ZIP_RATIO_FLOOR_MB = 10
-_BLANK_LINES = re.compile(r"\n{3,}")
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
@@ -279,67 +276,23 @@ def _load_html(path: Path, source: str) -> Document:
     return Document(source=source, title=title or _stem_title(path), text=text)
 
 
-def _clean_page(text: str) -> str:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in lines)).strip()
-
-
-def _join_pages(pages: list[str]) -> tuple[str, tuple[PageSpan, ...]]:
-    """Join page texts with blank lines; span i covers exactly page i's text."""
-    parts: list[str] = []
-    spans: list[PageSpan] = []
-    offset = 0
-    for number, page in enumerate(pages, start=1):
-        if not page:
-            continue
-        offset += 2 if parts else 0
-        spans.append(PageSpan(number=number, start=offset, end=offset + len(page)))
-        parts.append(page)
-        offset += len(page)
-    return "\n\n".join(parts), tuple(spans)
-
-
-def _open_pdf(path: Path) -> PdfReader:
-    """Open a PDF, unlocking it with the empty password if it is encrypted."""
-    reader = PdfReader(path)
-    try:
-        unlocked = not reader.is_encrypted or bool(reader.decrypt(""))
-    except Exception as exc:  # e.g. AES without the optional `cryptography` package
-        raise LoadError(str(path), f"encrypted PDF, cannot decrypt ({_describe(exc)})") from exc
-    if not unlocked:
-        raise LoadError(str(path), "encrypted PDF (a password is needed)")
-    return reader
-
-
-def _page_count(path: Path, reader: PdfReader) -> int:
-    """The number of pages, refusing page bombs before any page is read."""
-    try:
-        count = len(reader.pages)
-    except LimitReachedError as exc:
-        raise LoadError(str(path), f"PDF page tree too large, more than {MAX_PDF_PAGES} pages ({exc})") from exc
-    if count > MAX_PDF_PAGES:
-        raise LoadError(str(path), f"PDF has {count} pages; at most {MAX_PDF_PAGES} are read")
-    return count
-
-
 def _load_pdf(path: Path, source: str) -> Document:
-    reader = _open_pdf(path)
-    _page_count(path, reader)
-    text, spans = _join_pages([_clean_page(page.extract_text()) for page in reader.pages])
-    if not spans:
+    try:
+        content = read_pdf(path)
+    except PdfError as exc:
+        raise LoadError(str(path), str(exc)) from exc
+    if not content.pages:
         raise LoadError(str(path), "no extractable text (scanned PDF?)")
-    metadata_title = reader.metadata.title if reader.metadata else None
-    title = (metadata_title or "").strip() or _stem_title(path)
-    return Document(source=source, title=title, text=text, pages=spans)
+    return Document(source=source, title=content.title or _stem_title(path), text=content.text, pages=content.pages)
 
 
 def _docx_lines(document: WordDocument) -> Iterator[str]:
-    """Yield the non-empty paragraphs and table rows in body order."""
+    """Yield the non-empty paragraphs (a soft line break in one is a space) and table rows in body order."""
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             yield from _table_lines(block)
         elif block.text.strip():
-            yield block.text.strip()
+            yield " ".join(block.text.split())
 
 
 def _table_lines(table: Table) -> Iterator[str]:

@@ -7,6 +7,10 @@ limit for the answer. A file that runs out of time or memory, or crashes the par
 `LoadError` saying so, and the next file gets a new worker. Files over the size limit are
 refused from their size alone, before anything reads them.
 
+The time limit is for a file; a PDF gets more for each page (1/600 of the limit: 0.1 s at the
+default 60 s), so that long filings are never cut off: the worker reads the page count first
+(from the page tree, before any page is parsed) and tells the parent, which extends its wait.
+
 The worker starts on the first file (about 0.2 s) and serves every later one; it is closed
 by `close()` / the end of a `with` block, or once it has been idle for `idle_close` seconds
 (an ingest parses back to back, ahead of the embedder, so a few idle seconds mean it is over).
@@ -31,9 +35,11 @@ from types import TracebackType
 from typing import Protocol
 
 from index.loaders import LoadError, load_file
+from index.pdf import MAX_PDF_PAGES, PdfError, count_pages
 from index.types import Document
 
 START_TIMEOUT = 120.0  # seconds a new worker may take to import the parsers on a busy machine
+PAGES_PER_TIMEOUT = 600  # a PDF gets the time limit once more for every this many pages (0.1 s a page at 60 s)
 _MB = 1 << 20
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
@@ -90,11 +96,17 @@ class IsolatedParser:
     """
 
     def __init__(
-        self, max_file_mb: float = 25, timeout: float = 60, memory_mb: int = 2048, idle_close: float = 5
+        self,
+        max_file_mb: float = 25,
+        timeout: float = 60,
+        memory_mb: int = 2048,
+        idle_close: float = 5,
+        timeout_per_page: float | None = None,
     ) -> None:
-        """Set the limits; no process starts until the first file."""
+        """Set the limits (`timeout_per_page` defaults to `timeout / PAGES_PER_TIMEOUT`); nothing starts yet."""
         self.max_file_mb = max_file_mb
         self.timeout = timeout
+        self.timeout_per_page = timeout / PAGES_PER_TIMEOUT if timeout_per_page is None else timeout_per_page
         self.memory_mb = memory_mb
         self.idle_close = idle_close
         self.workers_started = 0  # how many worker processes this parser has started (for tests and logs)
@@ -134,19 +146,24 @@ class IsolatedParser:
         """Close the worker."""
         self.close()
 
+    def time_limit(self, pages: int = 0) -> float:
+        """Seconds a file may take to parse: the timeout, plus `timeout_per_page` for each of a PDF's pages."""
+        return self.timeout + self.timeout_per_page * pages
+
     def _parse(self, path: Path, source: str) -> Document:
         worker = self._running()
+        started, pages = time.monotonic(), 0
         try:
             worker.conn.send((str(path), source))
-            answered = worker.conn.poll(self.timeout)
-        except OSError:  # the worker died between files
-            answered = True
-        if not answered:
-            self._stop()
-            raise LoadError(str(path), f"parsing took longer than {self.timeout:g} s (QA_INGEST__PARSE_TIMEOUT)")
-        try:
-            kind, value = worker.conn.recv()
-        except (EOFError, OSError):
+            while True:
+                if not worker.conn.poll(max(0.0, started + self.time_limit(pages) - time.monotonic())):
+                    self._stop()
+                    raise LoadError(str(path), self._timeout_reason(pages))
+                kind, value = worker.conn.recv()
+                if kind != "pages" or not isinstance(value, int):
+                    break
+                pages = value  # a PDF: the worker read its page count, the wait grows with it
+        except (EOFError, OSError):  # the worker died (between files, or on this one)
             self._stop()
             raise LoadError(str(path), self._death_reason(worker)) from None
         if kind == "ok" and isinstance(value, Document):
@@ -156,6 +173,14 @@ class IsolatedParser:
             reason = f"parsing needed more than {self.memory_mb} MB (QA_INGEST__PARSE_MEMORY_MB)"
             raise LoadError(str(path), reason)
         raise LoadError(str(path), str(value))
+
+    def _timeout_reason(self, pages: int) -> str:
+        if not pages:
+            return f"parsing took longer than {self.timeout:g} s (QA_INGEST__PARSE_TIMEOUT)"
+        return (
+            f"parsing took longer than {self.time_limit(pages):.3g} s ({self.timeout:g} s (QA_INGEST__PARSE_TIMEOUT)"
+            f" + {self.timeout_per_page:.3g} s for each of its {pages} pages)"
+        )
 
     def _death_reason(self, worker: _Worker) -> str:
         code = worker.process.wait()  # it closed the connection: it has exited
@@ -226,6 +251,9 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             path, source = conn.recv()
         except EOFError:
             return
+        pages = _page_count(Path(path))
+        if pages:
+            conn.send(("pages", pages))
         try:
             reply: tuple[str, object] = ("ok", load_file(Path(path), source))
         except LoadError as err:
@@ -239,6 +267,16 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             conn.send(reply)
         if reply[0] == "memory":
             return
+
+
+def _page_count(path: Path) -> int | None:
+    """A PDF's page count (at most the number read), for the time limit; None for other files or on errors."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    try:
+        return min(count_pages(path), MAX_PDF_PAGES)
+    except (PdfError, OSError):  # load_file says what is wrong with the file
+        return None
 
 
 if __name__ == "__main__":

@@ -133,10 +133,10 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Ingested:
 @pytest.mark.parametrize(
     ("source", "status", "reason"),
     [
-        ("corrupt.pdf", "failed", "not a valid PDF"),
-        ("ferry.pdf", "failed", "not a valid PDF"),
-        ("encrypted.pdf", "failed", "encrypted PDF (a password is needed)"),
-        ("pages.pdf", "failed", "more than 5000 pages"),
+        ("corrupt.pdf", "failed", "not a valid PDF (damaged or truncated"),
+        ("ferry.pdf", "failed", "not a valid PDF (damaged or truncated"),
+        ("encrypted.pdf", "failed", "password-protected PDF: it opens only with its password"),
+        ("pages.pdf", "failed", "PDF has 1000000 pages; at most 5000 are read"),
         ("bomb.docx", "failed", "zip bomb? word/media/filler.bin unpacks 50 MB"),
         ("really_pdf.docx", "failed", "not a valid Word .docx file (not a zip archive)"),
         ("binary.txt", "skipped", "binary data in a text file"),
@@ -229,17 +229,25 @@ def test_the_report_counts_failures_and_the_rest_is_indexed(ingested: Ingested) 
 # --- the time and memory limits fire, and the next file is parsed by a new worker -------------
 
 
+def slow_pdf(pages: int = 20, lines: int = 3000) -> bytes:
+    """A small PDF whose pages each show `lines` lines: 20 x 3000 take about 8 s to read."""
+    return page_tree_pdf(nodes=1, leaves=pages, lines=lines)
+
+
 def test_a_file_that_parses_too_long_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a_slow.pdf").write_bytes(page_tree_pdf(nodes=1, leaves=1000, lines=300))  # ~20 s of text extraction
+    (docs / "a_slow.pdf").write_bytes(slow_pdf())
     (docs / "b_walrus.txt").write_text(WALRUS, encoding="utf-8")
     qa = QA(data_dir=tmp_path / "index", ingest={"parse_timeout": 1})
     started = time.monotonic()
     report = qa.ingest(docs)[0]
     assert time.monotonic() - started < 15
     statuses = {f.source: (f.status, f.reason) for f in report.files}
-    assert statuses["a_slow.pdf"] == ("failed", "parsing took longer than 1 s (QA_INGEST__PARSE_TIMEOUT)")
+    assert statuses["a_slow.pdf"] == (
+        "failed",
+        "parsing took longer than 1.03 s (1 s (QA_INGEST__PARSE_TIMEOUT) + 0.00167 s for each of its 20 pages)",
+    )
     assert statuses["b_walrus.txt"] == ("added", "")
     assert qa.sources() == {"b_walrus.txt": 1}
 
@@ -294,13 +302,27 @@ def test_the_loaders_own_reason_comes_back_from_the_worker(tmp_path: Path) -> No
 
 def test_a_new_worker_serves_the_file_after_a_timeout(tmp_path: Path) -> None:
     slow, good = tmp_path / "slow.pdf", tmp_path / "good.txt"
-    slow.write_bytes(page_tree_pdf(nodes=1, leaves=1000, lines=300))
+    slow.write_bytes(slow_pdf())
     good.write_text("Still parsed.", encoding="utf-8")
     with IsolatedParser(timeout=0.5) as parse:
-        with pytest.raises(LoadError, match="longer than 0.5 s"):
+        with pytest.raises(LoadError, match=r"longer than 0\.517 s"):  # 0.5 s + 20 pages x 0.5/600 s
             parse(slow, "slow.pdf")
         assert parse(good, "good.txt").text == "Still parsed."
         assert parse.workers_started == 2
+
+
+def test_a_pdf_gets_more_time_for_each_page(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    path.write_bytes(slow_pdf(pages=300, lines=100))  # about 3 s to read
+    with IsolatedParser(timeout=0.5, timeout_per_page=0) as parse, pytest.raises(LoadError, match="longer than 0.5 s"):
+        parse(path, "long.pdf")
+    with IsolatedParser(timeout=0.5, timeout_per_page=0.1) as parse:
+        assert len(parse(path, "long.pdf").pages) == 300
+
+
+def test_the_time_limit_grows_with_the_page_count() -> None:
+    parser = IsolatedParser(timeout=60)
+    assert [parser.time_limit(), parser.time_limit(300), parser.time_limit(5000)] == pytest.approx([60, 90, 560])
 
 
 def test_an_idle_worker_is_closed_and_a_later_file_starts_another(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
 
-from index.loaders import MAX_PDF_PAGES, LoadError, Skipped, find_files, load_file, source_id
+from index.loaders import LoadError, Skipped, find_files, load_file, source_id
+from index.pdf import MAX_PDF_PAGES
 
 PAGE_TEXTS = ["Apples grow on the first page.", "Bananas ripen on the second page."]
 
@@ -142,7 +143,7 @@ def test_password_protected_pdf_raises_load_error(tmp_path: Path) -> None:
     pdf.set_font("Helvetica", size=12)
     pdf.cell(0, 10, "Locked text.")
     pdf.output(str(tmp_path / "locked.pdf"))
-    with pytest.raises(LoadError, match="encrypted PDF"):
+    with pytest.raises(LoadError, match=r"locked\.pdf: password-protected PDF: it opens only with its password"):
         load_file(tmp_path / "locked.pdf", "locked.pdf")
 
 
@@ -158,6 +159,18 @@ def test_docx_text_keeps_paragraphs_and_table_in_body_order(tmp_path: Path) -> N
         "North | 120",
         "Costs stayed flat.",
     ]
+
+
+def test_docx_soft_line_breaks_inside_a_paragraph_become_spaces(tmp_path: Path) -> None:
+    document = docx.Document()
+    paragraph = document.add_paragraph("The plant opened in 1998")
+    paragraph.add_run().add_break()  # Shift+Enter: a new line, same paragraph
+    paragraph.add_run("after a long planning process.\tIt employs 4,250 people.")
+    document.add_paragraph("A second paragraph.")
+    document.save(str(tmp_path / "soft.docx"))
+    assert load_file(tmp_path / "soft.docx", "soft.docx").text == (
+        "The plant opened in 1998 after a long planning process. It employs 4,250 people.\nA second paragraph."
+    )
 
 
 def test_docx_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
@@ -208,6 +221,17 @@ def test_html_blocks_become_separate_lines(tmp_path: Path) -> None:
         "One",
         "Two",
     ]
+
+
+def test_html_line_breaks_inside_a_paragraph_become_spaces(tmp_path: Path) -> None:
+    html = "<p>The plant opened in 1998\n   after a long<br>planning process.</p><p>Second<br/> <br/>paragraph.</p>"
+    text = load_file(write(tmp_path / "p.html", html), "p.html").text
+    assert text == "The plant opened in 1998 after a long planning process.\nSecond\nparagraph."
+
+
+def test_html_line_breaks_in_pre_are_kept(tmp_path: Path) -> None:
+    html = "<pre>line one<br>line two\nline three</pre>"
+    assert load_file(write(tmp_path / "pre.html", html), "pre.html").text == "line one\nline two\nline three"
 
 
 def test_html_title_comes_from_the_title_tag(tmp_path: Path) -> None:
