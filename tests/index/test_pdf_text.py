@@ -17,6 +17,7 @@ from pypdf import PdfWriter
 
 from index.chunking import WordPieceTokenizer, split_document
 from index.loaders import LoadError, load_file
+from index.pdf.hyphens import Hyphens, hyphen_pair
 from index.sentences import split_sentences
 from index.types import Document
 from qa.settings import bundled_model_path
@@ -122,6 +123,24 @@ def test_words_hyphenated_at_a_line_end_are_joined_again(tmp_path: Path) -> None
         "Sales grew year-on-year in Asia, and the year-on-year growth of the Non-GAAP margin was the highest"
         " on record.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("upper", "lower", "joint"),
+    [
+        ("follow the evac\ufffe", "uation plan", ""),  # U+FFFE: a hyphen PDFium saw end a line
+        ("sales grew year-on-", "year again", "-"),  # the document writes "year-on-year"
+        ("the Non-", "GAAP margin", "-"),  # a capital after the hyphen
+        ("COVID\ufffe", "19 cases", "-"),
+        ("our revenue-", "generating units", "-"),  # both halves are words of the document
+        ("a trans\xad", "action", ""),  # a soft hyphen
+    ],
+)
+def test_a_line_end_hyphen_is_kept_only_where_the_word_has_one(upper: str, lower: str, joint: str) -> None:
+    texts = ["Sales grew year-on-year.", "Revenue is generating cash.", upper, lower]
+    pair = hyphen_pair(upper, lower)
+    assert pair is not None
+    assert Hyphens([pair], texts).joint(*pair) == joint
 
 
 # --- columns ----------------------------------------------------------------------------------
