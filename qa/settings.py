@@ -36,7 +36,9 @@ class IngestSettings(BaseModel):
     """Limits that keep one bad file from hanging or killing an ingest."""
 
     max_file_mb: float = Field(25, gt=0, description="Files larger than this are rejected without being parsed")
-    parse_timeout: float = Field(60, gt=0, description="Seconds one file may take to parse before it is rejected")
+    parse_timeout: float = Field(
+        60, gt=0, description="Seconds one file may take to parse before it is rejected (a PDF: 1/600 more per page)"
+    )
     parse_memory_mb: int = Field(
         2048, ge=256, description="Memory the parsing process may use (MB); a file needing more is rejected"
     )
