@@ -113,6 +113,7 @@ class IsolatedParser:
         self._worker: _Worker | None = None
         self._finalizer: weakref.finalize[[], IsolatedParser] | None = None
         self._last_used = 0.0
+        self._held = 0  # `with` blocks open: no idle close inside one
         self._cond = threading.Condition()
 
     def __repr__(self) -> str:
@@ -139,11 +140,19 @@ class IsolatedParser:
             self._stop()
 
     def __enter__(self) -> IsolatedParser:
-        """Use as a context manager: the worker is closed at the end of the block."""
+        """Use as a context manager: the worker stays up for the whole block and is closed at its end.
+
+        An ingest parses ahead of the embedder and can wait on it longer than `idle_close`: closing the
+        worker then would only start another one (a second of CPU each time) for the next file.
+        """
+        with self._cond:
+            self._held += 1
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         """Close the worker."""
+        with self._cond:
+            self._held -= 1
         self.close()
 
     def time_limit(self, pages: int = 0) -> float:
@@ -232,10 +241,10 @@ class IsolatedParser:
         with self._cond:
             while self._worker is worker:
                 idle = time.monotonic() - self._last_used
-                if idle >= self.idle_close:
+                if idle >= self.idle_close and not self._held:
                     self._stop()
                     return
-                self._cond.wait(self.idle_close - idle)
+                self._cond.wait(max(self.idle_close - idle, 0.0) or self.idle_close)
 
 
 def _serve(conn: Connection, memory_mb: int) -> None:

@@ -339,3 +339,21 @@ def test_an_idle_worker_is_closed_and_a_later_file_starts_another(tmp_path: Path
     assert parse(path, "a.txt").text == "Idle test."
     assert parse.workers_started == 2
     parse.close()
+
+
+def test_inside_a_with_block_an_idle_worker_is_kept_for_the_next_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Idle test.", encoding="utf-8")
+    free, held = IsolatedParser(idle_close=0.2), IsolatedParser(idle_close=0.2)
+    with held:
+        held(path, "a.txt")
+        free(path, "a.txt")  # used after `held`: once its worker is reaped, `held` has been idle longer
+        free_worker, held_worker = free._worker, held._worker
+        assert free_worker is not None and held_worker is not None
+        deadline = time.monotonic() + 10
+        while free_worker.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert free_worker.process.returncode is not None
+        assert held_worker.process.poll() is None  # an ingest waiting on the embedder keeps its worker
+        assert held(path, "a.txt").text == "Idle test." and held.workers_started == 1
+    assert held_worker.process.poll() is not None  # closed at the end of the block
