@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Inputs = dict[str, np.ndarray]
+log = logging.getLogger(__name__)
 _load_lock = threading.Lock()
 # Eager torch passes and tracing run one at a time (tracing must not overlap a pass of the module it
 # traces); thread counts are per thread (OpenMP).
@@ -171,7 +173,17 @@ class OpenVINORunner:
         core = ov.Core()
         model = core.read_model(str(ir_path))
         hint = {"INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32", "PERFORMANCE_HINT": "LATENCY"}
-        self._batch = core.compile_model(model, "CPU", hint)
+        try:
+            self._batch = core.compile_model(model, "CPU", hint)
+        except RuntimeError:
+            if precision != "bf16":
+                raise
+            # bf16 asked for where OpenVINO has no bf16 kernels (a CPU without them, or oneDNN capped below
+            # them): fp32 gives the same vectors, so run that rather than fail
+            log.warning("OpenVINO cannot compile the model in bf16 on this CPU; running it in fp32")
+            hint["INFERENCE_PRECISION_HINT"] = "f32"
+            self._batch = core.compile_model(model, "CPU", hint)
+        self.precision = "bf16" if hint["INFERENCE_PRECISION_HINT"] == "bf16" else "fp32"
         self._question = core.compile_model(model, "CPU", {**hint, "INFERENCE_NUM_THREADS": 1})
         self._requests = threading.local()
 

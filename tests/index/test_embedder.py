@@ -144,3 +144,22 @@ def test_pool_spans_equals_the_mean_of_the_tokens_inside_each_span_on_random_tex
         inside = [i for i, (s, e) in enumerate(offsets) if e > s and s >= a and e <= b]
         expected = tokens[inside].mean(axis=0) if inside else fallback
         assert np.allclose(vector, expected / np.linalg.norm(expected), atol=1e-5)
+
+
+def test_openvino_bf16_still_runs_where_the_cpu_has_no_bf16_kernels(model_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; import numpy as np; from pathlib import Path; "
+        "from index.embedder import SentenceTransformerEmbedder as E; "
+        "texts = ['The lamp was lit at dusk.', 'Ferries leave the harbour every hour.']; "
+        "a = E(Path(sys.argv[1]), backend='openvino-bf16').encode(texts); "
+        "b = E(Path(sys.argv[1]), backend='torch-fp32').encode(texts); "
+        "print(float(np.min(np.sum(a * b, axis=1))))"
+    )
+    capped = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"}  # OpenVINO's bf16 kernels are then unavailable
+    done = subprocess.run([sys.executable, "-c", script, str(model_path)], env=capped, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.split()[-1]) > 0.999
