@@ -184,13 +184,23 @@ class OpenVINORunner:
             hint["INFERENCE_PRECISION_HINT"] = "f32"
             self._batch = core.compile_model(model, "CPU", hint)
         self.precision = "bf16" if hint["INFERENCE_PRECISION_HINT"] == "bf16" else "fp32"
-        self._question = core.compile_model(model, "CPU", {**hint, "INFERENCE_NUM_THREADS": 1})
+        self._core, self._model, self._hint = core, model, hint
+        self._question: Any | None = None  # compiled on the first question: an ingest never needs it
+        self._compile_lock = threading.Lock()
         self._requests = threading.local()
+
+    def _question_model(self) -> Any:
+        with self._compile_lock:
+            if self._question is None:
+                one_core = {**self._hint, "INFERENCE_NUM_THREADS": 1}
+                self._question = self._core.compile_model(self._model, "CPU", one_core)
+            return self._question
 
     def _request(self, name: str) -> Any:
         request = getattr(self._requests, name, None)
         if request is None:
-            request = getattr(self, f"_{name}").create_infer_request()
+            compiled = self._batch if name == "batch" else self._question_model()
+            request = compiled.create_infer_request()
             setattr(self._requests, name, request)
         return request
 
