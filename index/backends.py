@@ -68,26 +68,45 @@ class BackendChoice:
 
 
 def detect_cpu() -> CpuFeatures:
-    """This machine's CPU, from torch's cpuinfo probes (any OS), with /proc/cpuinfo's model name.
+    """This machine's CPU: the kernel's flags in /proc/cpuinfo on Linux, else torch's cpuinfo probes.
 
+    Reading the flags keeps torch out of processes that embed with OpenVINO (a second of start-up).
     A cap on oneDNN's instruction set (ONEDNN_MAX_CPU_ISA, e.g. AVX2) hides what lies above it: the
     math libraries then emulate bf16, so it is not native for this process.
     """
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+    model, flags = _proc_cpuinfo()
+    found = _features_from_flags(flags) if flags else _features_from_torch()
+    return CpuFeatures(
+        model=model,
+        avx2=found["avx2"],
+        avx512=found["avx512"] and (cap == "ALL" or "512" in cap or "AVX10" in cap),
+        avx512_bf16=found["avx512_bf16"] and _cap_allows_bf16(cap),
+        amx=found["amx"] and (cap == "ALL" or "AMX" in cap),
+        vnni=found["vnni"],
+    )
+
+
+def _features_from_flags(flags: frozenset[str]) -> dict[str, bool]:
+    """The features that matter, from Linux's names for the CPUID bits."""
+    return {
+        "avx2": "avx2" in flags,
+        "avx512": "avx512f" in flags,
+        "avx512_bf16": "avx512_bf16" in flags,
+        "amx": "amx_tile" in flags and "amx_bf16" in flags,
+        "vnni": bool({"avx512_vnni", "avx_vnni"} & flags),
+    }
+
+
+def _features_from_torch() -> dict[str, bool]:
     import torch.cpu
 
     def probe(name: str) -> bool:
         check = getattr(torch.cpu, name, None)  # private but stable since torch 2.1; absent means unknown: False
         return bool(check()) if callable(check) else False
 
-    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
-    return CpuFeatures(
-        model=_cpu_model(),
-        avx2=probe("_is_avx2_supported"),
-        avx512=probe("_is_avx512_supported") and (cap == "ALL" or "512" in cap or "AVX10" in cap),
-        avx512_bf16=probe("_is_avx512_bf16_supported") and _cap_allows_bf16(cap),
-        amx=probe("_is_amx_tile_supported") and (cap == "ALL" or "AMX" in cap),
-        vnni=probe("_is_vnni_supported"),
-    )
+    names = {"avx2": "avx2", "avx512": "avx512", "avx512_bf16": "avx512_bf16", "amx": "amx_tile", "vnni": "vnni"}
+    return {feature: probe(f"_is_{name}_supported") for feature, name in names.items()}
 
 
 def _cap_allows_bf16(cap: str) -> bool:
@@ -95,16 +114,25 @@ def _cap_allows_bf16(cap: str) -> bool:
     return cap == "ALL" or any(part in cap for part in ("BF16", "FP16", "AMX", "AVX10"))
 
 
-def _cpu_model() -> str:
+def _proc_cpuinfo() -> tuple[str, frozenset[str]]:
+    """The model name and flags of the first processor in /proc/cpuinfo (empty flags elsewhere)."""
+    model, flags = "", frozenset[str]()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and not model:
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = frozenset(value.split())
+            if model and flags:
+                break
     except OSError:
         pass
-    import platform
+    if not model:
+        import platform
 
-    return platform.processor() or platform.machine() or "unknown CPU"
+        model = platform.processor() or platform.machine() or "unknown CPU"
+    return model, flags
 
 
 def available_backends() -> frozenset[Backend]:

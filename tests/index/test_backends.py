@@ -81,3 +81,22 @@ def test_a_cap_on_onednns_instruction_set_makes_bf16_emulated(monkeypatch: pytes
     assert choose_backend(capped, WITH_OPENVINO).backend == "openvino-fp32"
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
     assert not detect_cpu().amx
+
+
+def test_linux_flags_and_torchs_probes_agree_on_this_machine() -> None:
+    from index.backends import _features_from_flags, _features_from_torch, _proc_cpuinfo
+
+    _, flags = _proc_cpuinfo()
+    if not flags:
+        pytest.skip("no /proc/cpuinfo flags on this OS: torch's probes are the only source")
+    assert _features_from_flags(flags) == _features_from_torch()
+
+
+def test_features_are_read_from_linux_cpu_flags() -> None:
+    from index.backends import _features_from_flags
+
+    zen3 = frozenset("fpu sse2 avx avx2 fma bmi2".split())
+    sapphire = frozenset("avx2 avx512f avx512_bf16 avx512_vnni amx_bf16 amx_tile amx_int8".split())
+    assert _features_from_flags(zen3) == {"avx2": True, "avx512": False, "avx512_bf16": False, "amx": False,
+                                          "vnni": False}
+    assert all(_features_from_flags(sapphire).values())
