@@ -7,6 +7,7 @@ tokenizer. Offsets point into `Document.text`: `doc.text[c.start:c.end] == c.tex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from index.types import Chunk, Document
 
 Span = tuple[int, int]
 Unit = tuple[int, int, int]  # start, end, word pieces
+HEADING_LINES = 3  # a page heading is at most this many short lines...
+HEADING_WORDS = 15  # ...of at most this many words each
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n[^\n]+)*")  # lines up to a blank line
 
 
 class Tokenizer(Protocol):
@@ -94,13 +98,40 @@ def split_document(doc: Document, tokenizer: Tokenizer, config: ChunkingConfig =
     sentences = [split_sentences(doc.text, start, end) for start, end, _ in regions]
     counts = iter(_count(tokenizer, [doc.text[s:e] for spans in sentences for s, e in spans]))
     chunks: list[Chunk] = []
-    for (_, _, page), spans in zip(regions, sentences, strict=True):
+    for (region_start, region_end, page), spans in zip(regions, sentences, strict=True):
         units = [(s, e, next(counts)) for s, e in spans]
         units = _fit_units(doc.text, units, tokenizer, limit)
+        heading = page_heading(doc.text, region_start, region_end) if page is not None else None
+        context, context_tokens = "", 0
+        if heading:
+            context = " ".join(doc.text[heading[0] : heading[1]].split())
+            context_tokens = _count(tokenizer, [context])[0] + 1  # and the line break after it
         for first, last in _pack([n for _, _, n in units], limit, config.overlap_tokens):
             start, end = units[first][0], units[last - 1][1]
-            chunks.append(Chunk(doc.source, doc.title, doc.text[start:end], start, end, page))
+            size = sum(n for _, _, n in units[first:last])
+            above = heading is not None and start >= heading[1] and size + context_tokens <= config.hard_limit
+            chunks.append(Chunk(doc.source, doc.title, doc.text[start:end], start, end, page, context if above else ""))
     return chunks
+
+
+def page_heading(text: str, start: int, end: int) -> Span | None:
+    """The span of the short lines that open a page, if it opens with any: a statement's company, name and units.
+
+    They are up to `HEADING_LINES` paragraphs of one line each, of at most `HEADING_WORDS` words, starting
+    with a capital, a digit or a bracket (not in lower case: that is a sentence going on from the page
+    before; not with a bullet: that is a list item).
+    """
+    found: Span | None = None
+    for count, paragraph in enumerate(_PARAGRAPH.finditer(text, start, end)):
+        line = paragraph.group().strip()
+        if count == HEADING_LINES or "\n" in line or len(line.split()) > HEADING_WORDS or not _opens_heading(line):
+            break
+        found = (found[0] if found else paragraph.start(), paragraph.end())
+    return found
+
+
+def _opens_heading(line: str) -> bool:
+    return line[:1] == "(" or line[:1].isupper() or line[:1].isdigit()
 
 
 def _count(tokenizer: Tokenizer, texts: Sequence[str]) -> list[int]:

@@ -26,7 +26,8 @@ SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
-    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
+    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS sentences (
@@ -109,8 +110,16 @@ class LocalIndex:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
+        if "context" not in columns:  # an index made before chunks had a context
+            try:
+                self._db.execute("ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError as err:  # another process added it first
+                if "duplicate column" not in str(err):
+                    raise
         self._writes = 0  # PRAGMA data_version only counts other connections' commits
         self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
+        self._titles: tuple[Any, dict[str, tuple[str, int]]] = (None, {})
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -129,12 +138,14 @@ class LocalIndex:
         with self._transaction() as db:
             self._delete(db, [c.id for c in chunks])
             for chunk, chunk_sentences in zip(chunks, sentences, strict=True):
+                c = chunk
                 cur = db.execute(
-                    'INSERT INTO chunks (id, source, title, page, start, "end", text) VALUES (?,?,?,?,?,?,?)',
-                    (chunk.id, chunk.source, chunk.title, chunk.page, chunk.start, chunk.end, chunk.text),
+                    'INSERT INTO chunks (id, source, title, page, start, "end", text, context) '
+                    "VALUES (?,?,?,?,?,?,?,?)",
+                    (c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context),
                 )
                 rowid = cur.lastrowid
-                db.execute("INSERT INTO chunk_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.text))
+                db.execute("INSERT INTO chunk_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.indexed_text))
                 db.executemany(
                     'INSERT INTO sentences (chunk_rowid, start, "end", vector) VALUES (?,?,?,?)',
                     [(rowid, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in chunk_sentences],
@@ -176,19 +187,43 @@ class LocalIndex:
     def _frequencies(self) -> tuple[dict[str, int], int]:
         """Chunks per indexed term, and chunks in all, cached until this database changes (in any process)."""
         with self._lock:
-            version = self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
+            version = self._version()
             if self._vocabulary[0] != version:
                 rows = self._db.execute("SELECT term, doc FROM chunk_vocab")
                 self._vocabulary = (version, {term: doc for term, doc in rows}, self.count())
             return self._vocabulary[1], self._vocabulary[2]
 
+    def _version(self) -> tuple[int, int]:
+        """Changes whenever this database changes, in this process or another."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
+
+    def source_titles(self) -> dict[str, tuple[str, int]]:
+        """Each indexed source's title and number of chunks, cached until this database changes."""
+        with self._lock:
+            version = self._version()
+            if self._titles[0] != version:
+                rows = self._db.execute("SELECT source, MIN(title), COUNT(*) FROM chunks GROUP BY source")
+                self._titles = (version, {r[0]: (r[1], r[2]) for r in rows})
+            return self._titles[1]
+
+    def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
+        """Chunks per source that contain `words` (plain lower-case words) in a row, as the keyword index reads them."""
+        if not words or not all(re.fullmatch(r"\w+", w) for w in words):
+            return {}
+        sql = (
+            "SELECT c.source, COUNT(*) FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+            "WHERE chunk_fts MATCH ? GROUP BY c.source"
+        )
+        with self._lock:
+            return {r[0]: r[1] for r in self._db.execute(sql, ['"' + " ".join(words) + '"'])}
+
     def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         """Look chunks up by id."""
         with self._lock:
             marks = ",".join("?" * len(ids))
-            sql = f'SELECT id, source, title, text, start, "end", page FROM chunks WHERE id IN ({marks})'
+            sql = f'SELECT id, source, title, text, start, "end", page, context FROM chunks WHERE id IN ({marks})'
             rows = self._db.execute(sql, list(ids)).fetchall()
-        return {r[0]: Chunk(source=r[1], title=r[2], text=r[3], start=r[4], end=r[5], page=r[6]) for r in rows}
+        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
 
     def sentences(self, chunk_id: str) -> list[SentenceVector]:
         """The sentences of a chunk, in order, with their vectors."""
@@ -229,7 +264,10 @@ class LocalIndex:
         """Write the keyword index again from the chunk rows."""
         with self._transaction() as db:
             db.execute("DELETE FROM chunk_fts")
-            db.execute("INSERT INTO chunk_fts (rowid, text) SELECT rowid, text FROM chunks")
+            db.execute(
+                "INSERT INTO chunk_fts (rowid, text) SELECT rowid, "
+                "CASE WHEN context = '' THEN text ELSE context || char(10) || text END FROM chunks"
+            )
 
     def count(self) -> int:
         """Number of chunks."""

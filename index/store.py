@@ -35,7 +35,7 @@ from index.sentences import split_sentences
 from index.types import Chunk
 
 COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
-INDEX_FORMAT = 2  # bump when what is stored per chunk changes (2: context-pooled sentence vectors)
+INDEX_FORMAT = 3  # bump when what is stored per chunk changes (2: context-pooled sentence vectors; 3: page headings)
 
 
 def chunk_to_document(chunk: Chunk) -> LCDocument:
@@ -43,6 +43,8 @@ def chunk_to_document(chunk: Chunk) -> LCDocument:
     metadata: dict[str, Any] = {"source": chunk.source, "title": chunk.title, "start": chunk.start, "end": chunk.end}
     if chunk.page is not None:
         metadata["page"] = chunk.page
+    if chunk.context:
+        metadata["context"] = chunk.context
     return LCDocument(page_content=chunk.text, metadata=metadata, id=chunk.id)
 
 
@@ -56,6 +58,7 @@ def document_to_chunk(doc: LCDocument) -> Chunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         page=int(meta["page"]) if "page" in meta else None,
+        context=str(meta.get("context", "")),
     )
 
 
@@ -178,7 +181,10 @@ class ChunkStore(VectorStore):
         ids = list(kwargs.get("ids") or [doc.id for doc in documents])
         chunks = [document_to_chunk(doc) for doc in documents]
         spans = [split_sentences(c.text) for c in chunks]
-        vectors, sentence_vectors = self.embedder.encode_chunks([c.text for c in chunks], spans)
+        # the page heading is read before the text (in the same pass); sentence spans are shifted past it
+        shifts = [len(c.indexed_text) - len(c.text) for c in chunks]
+        shifted = [[(s + d, e + d) for s, e in chunk_spans] for chunk_spans, d in zip(spans, shifts, strict=True)]
+        vectors, sentence_vectors = self.embedder.encode_chunks([c.indexed_text for c in chunks], shifted)
         # Texts live in the local index only: Chroma would also index them for full-text search, two
         # thirds of its write time, and nothing reads them there (`similarity_search` maps ids to chunks).
         self.collection.upsert(ids=ids, embeddings=vectors, metadatas=[doc.metadata for doc in documents])

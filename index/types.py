@@ -45,7 +45,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A span of a document small enough for the embedding model's window."""
+    """A span of a document small enough for the embedding model's window.
+
+    `context` is the heading of the chunk's page when the chunk does not hold it (a balance sheet's
+    "CONSOLIDATED BALANCE SHEETS" for its lower rows): it is embedded and keyword-indexed with the
+    text, but it is not part of the text, so offsets stay exact.
+    """
 
     source: str
     title: str
@@ -53,9 +58,17 @@ class Chunk:
     start: int
     end: int
     page: int | None = None
+    context: str = field(default="", repr=False)
 
     @property
     def id(self) -> str:
         """Content-derived id: the same chunk of the same file always gets the same id."""
         key = f"{self.source}\x00{self.page}\x00{self.start}\x00{self.title}\x00{self.text}"
+        if self.context:
+            key += f"\x00{self.context}"
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    @property
+    def indexed_text(self) -> str:
+        """What is embedded and keyword-indexed: the context, if any, on a line before the text."""
+        return f"{self.context}\n{self.text}" if self.context else self.text

@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 
 from index.store import ChunkStore
+from qa.naming import Naming, named_sources, source_names
 from qa.types import Passage
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -26,27 +27,72 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> li
 class HybridRetriever:
     """Ranks chunks for a question with dense and keyword search."""
 
-    def __init__(self, store: ChunkStore, candidates: int = 30, rrf_k: int = 60, keyword_floor: float = 0.5) -> None:
-        """Fuse `candidates` hits from each search, keyword hits scoring at least `keyword_floor` of the best."""
+    def __init__(
+        self,
+        store: ChunkStore,
+        candidates: int = 30,
+        rrf_k: int = 60,
+        keyword_floor: float = 0.5,
+        prefer_named: bool = True,
+    ) -> None:
+        """Fuse `candidates` hits from each search, keyword hits scoring at least `keyword_floor` of the best;
+        with `prefer_named`, a question that names documents ranks their passages higher (see `qa.naming`)."""
         self.store = store
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.keyword_floor = keyword_floor
+        self.prefer_named = prefer_named
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
+        self._names: tuple[object, dict[str, frozenset[str]]] = (None, {})
+
+    def named(self, question: str) -> Naming:
+        """The indexed sources the question names (none when it names none), and the words naming them."""
+        sources = self.store.local.source_titles()
+        if len(sources) < 2:
+            return Naming()
+        if self._names[0] is not sources:  # a new dict whenever the index changes
+            self._names = (sources, source_names((s, title) for s, (title, _) in sources.items()))
+
+        def outside_share(words: tuple[str, ...], named: Sequence[str]) -> float:
+            inside = set(named)
+            total = sum(n for s, (_, n) in sources.items() if s not in inside)
+            found = sum(n for s, n in self.store.local.phrase_counts(words).items() if s not in inside)
+            return found / total if total else 1.0
+
+        return named_sources(question, self._names[1], outside_share)
 
     def retrieve(
         self, question: str, k: int, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
     ) -> list[Passage]:
-        """The best `k` passages, each scored by its cosine similarity to the question."""
+        """The best `k` passages, each scored by its cosine similarity to the question.
+
+        When the question names documents (and `sources` does not choose them), both searches run
+        twice, over everything and over the named documents alone, and the four rankings are fused:
+        the named documents' passages come first without hiding the rest, in case a name was
+        read wrong. The keyword searches leave the naming words out (see `Naming.without_names`).
+        """
         n = max(self.candidates, k)
+        scopes: list[Sequence[str] | None] = [sources]
+        query = question
+        named = self.named(question) if sources is None and self.prefer_named else Naming()
+        if named.sources:
+            scopes, query = [None, named.sources], named.without_names(question)
         # the keyword side runs while the question is embedded (SQLite, Chroma and torch release the GIL)
-        pending = self._pool.submit(self._keyword_search, question, n, sources, 2 * k) if mode != "dense" else None
+        pending = [
+            self._pool.submit(self._keyword_search, query, n, scope, 2 * k) if mode != "dense" else None
+            for scope in scopes
+        ]
         vector = self.store.embedder.query_vector(question)
-        dense = self.store.dense_search(vector, n, sources) if mode != "keyword" else []
-        keyword, keyword_vectors = pending.result() if pending else ([], {})
-        rankings = [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
+        rankings: list[list[str]] = []
+        cosines: dict[str, float] = {}
+        keyword_vectors: dict[str, np.ndarray] = {}
+        for scope, keyword_search in zip(scopes, pending, strict=True):
+            dense = self.store.dense_search(vector, n, scope) if mode != "keyword" else []
+            keyword, found_vectors = keyword_search.result() if keyword_search else ([], {})
+            rankings += [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
+            cosines.update(dense)
+            keyword_vectors.update(found_vectors)
         top = [i for i, _ in reciprocal_rank_fusion(rankings, self.rrf_k)[:k]]
-        cosines = dict(dense)
         missing = [i for i in top if i not in cosines and i not in keyword_vectors]
         for i, v in [*keyword_vectors.items(), *self.store.vectors(missing).items()]:
             cosines.setdefault(i, float(v @ vector))

@@ -154,7 +154,7 @@ class QA:
     def retriever(self) -> HybridRetriever:
         """Dense + keyword retrieval over the store."""
         r = self.settings.retrieval
-        return HybridRetriever(self.store, r.candidates, r.rrf_k, r.keyword_floor)
+        return HybridRetriever(self.store, r.candidates, r.rrf_k, r.keyword_floor, r.prefer_named)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:

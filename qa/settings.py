@@ -70,6 +70,9 @@ class RetrievalSettings(BaseModel):
     keyword_floor: float = Field(
         0.5, ge=0, le=1, description="Keyword hits below this share of the best BM25 score are dropped"
     )
+    prefer_named: bool = Field(
+        True, description="A question that names documents (words of their file names or titles) ranks them first"
+    )
 
 
 class AnswerSettings(BaseModel):

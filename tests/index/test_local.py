@@ -1,8 +1,19 @@
-"""The local SQLite index: keyword query pruning."""
+"""The local SQLite index: keyword query pruning, page-heading context, names and phrases per source."""
 
 from __future__ import annotations
 
-from index.local import content_words, selective_words
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from index.local import LocalIndex, SentenceVector, content_words, selective_words
+from index.types import Chunk
+
+
+def add(index: LocalIndex, *chunks: Chunk) -> None:
+    vector = np.ones(4, dtype=np.float32) / 2
+    index.add(chunks, [[SentenceVector(c.start, c.end, vector)] for c in chunks])
 
 
 def test_content_words_drop_stopwords_and_repeats() -> None:
@@ -22,3 +33,51 @@ def test_the_three_rarest_words_are_kept_even_when_all_are_common() -> None:
         "treated",
         "showed",
     ]
+
+
+ROWS = Chunk("acme.pdf", "Acme", "Total assets 5,000 4,000", 120, 144, page=3, context="CONSOLIDATED BALANCE SHEETS")
+
+
+def test_a_chunk_is_found_by_the_words_of_its_page_heading(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "local.sqlite")
+    add(index, ROWS, Chunk("other.pdf", "Other", "Total assets grew in the year", 0, 29, page=1))
+    assert [i for i, _ in index.search("balance sheets total assets", 5)][0] == ROWS.id
+
+
+def test_a_stored_chunk_keeps_its_context_and_exact_text(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "local.sqlite")
+    add(index, ROWS)
+    assert index.chunks([ROWS.id])[ROWS.id] == ROWS
+    assert index.sentences(ROWS.id)[0].start == 120
+
+
+def test_a_rebuilt_keyword_index_still_holds_the_headings(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "local.sqlite")
+    add(index, ROWS)
+    index.rebuild_keyword_index()
+    assert [i for i, _ in index.search("balance sheets", 5)] == [ROWS.id]
+
+
+def test_an_index_made_before_chunks_had_a_context_opens_and_takes_new_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "local.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, "
+            'title TEXT NOT NULL, page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL)'
+        )
+        db.execute("INSERT INTO chunks VALUES (1, 'old', 'a.txt', 'A', NULL, 0, 5, 'Hello')")
+    index = LocalIndex(path)
+    assert index.chunks(["old"])["old"].context == ""
+    add(index, ROWS)
+    assert index.chunks([ROWS.id])[ROWS.id].context == "CONSOLIDATED BALANCE SHEETS"
+
+
+def test_sources_are_listed_with_title_and_chunk_count_and_phrases_counted_per_source(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "local.sqlite")
+    add(index, ROWS, Chunk("b.txt", "Bee notes", "Foot Locker sells shoes.", 0, 24))
+    add(index, Chunk("b.txt", "Bee notes", "A locker by the foot of the stairs.", 30, 65))
+    assert index.source_titles() == {"acme.pdf": ("Acme", 1), "b.txt": ("Bee notes", 2)}
+    assert index.phrase_counts(["foot", "locker"]) == {"b.txt": 1}
+    assert index.phrase_counts(["balance"]) == {"acme.pdf": 1}  # the heading counts too
+    assert index.phrase_counts(["foot-locker"]) == {}  # not plain words: nothing is matched
+
