@@ -119,7 +119,7 @@ class LocalIndex:
                     raise
         self._writes = 0  # PRAGMA data_version only counts other connections' commits
         self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
-        self._titles: tuple[Any, dict[str, tuple[str, int]]] = (None, {})
+        self._sizes: tuple[Any, dict[str, int]] = (None, {})
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -197,14 +197,14 @@ class LocalIndex:
         """Changes whenever this database changes, in this process or another."""
         return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
 
-    def source_titles(self) -> dict[str, tuple[str, int]]:
-        """Each indexed source's title and number of chunks, cached until this database changes."""
+    def source_sizes(self) -> dict[str, int]:
+        """Each indexed source's number of chunks, cached until this database changes (the same dict till then)."""
         with self._lock:
             version = self._version()
-            if self._titles[0] != version:
-                rows = self._db.execute("SELECT source, MIN(title), COUNT(*) FROM chunks GROUP BY source")
-                self._titles = (version, {r[0]: (r[1], r[2]) for r in rows})
-            return self._titles[1]
+            if self._sizes[0] != version:
+                rows = self._db.execute("SELECT source, COUNT(*) FROM chunks GROUP BY source")
+                self._sizes = (version, {r[0]: r[1] for r in rows})
+            return self._sizes[1]
 
     def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
         """Chunks per source that contain `words` (plain lower-case words) in a row, as the keyword index reads them."""

@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 
 from index.store import ChunkStore
-from qa.naming import Naming, named_sources, source_names
+from qa.naming import Naming, SourceNames, named_sources, source_names
 from qa.types import Passage
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -43,19 +43,19 @@ class HybridRetriever:
         self.keyword_floor = keyword_floor
         self.prefer_named = prefer_named
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
-        self._names: tuple[object, dict[str, frozenset[str]]] = (None, {})
+        self._names: tuple[object, SourceNames] = (None, SourceNames(0, {}))
 
     def named(self, question: str) -> Naming:
         """The indexed sources the question names (none when it names none), and the words naming them."""
-        sources = self.store.local.source_titles()
+        sources = self.store.local.source_sizes()
         if len(sources) < 2:
             return Naming()
         if self._names[0] is not sources:  # a new dict whenever the index changes
-            self._names = (sources, source_names((s, title) for s, (title, _) in sources.items()))
+            self._names = (sources, source_names(sources))
 
         def outside_share(words: tuple[str, ...], named: Sequence[str]) -> float:
             inside = set(named)
-            total = sum(n for s, (_, n) in sources.items() if s not in inside)
+            total = sum(n for s, n in sources.items() if s not in inside)
             found = sum(n for s, n in self.store.local.phrase_counts(words).items() if s not in inside)
             return found / total if total else 1.0
 

@@ -72,11 +72,11 @@ def test_an_index_made_before_chunks_had_a_context_opens_and_takes_new_chunks(tm
     assert index.chunks([ROWS.id])[ROWS.id].context == "CONSOLIDATED BALANCE SHEETS"
 
 
-def test_sources_are_listed_with_title_and_chunk_count_and_phrases_counted_per_source(tmp_path: Path) -> None:
+def test_sources_are_listed_with_their_chunk_counts_and_phrases_counted_per_source(tmp_path: Path) -> None:
     index = LocalIndex(tmp_path / "local.sqlite")
     add(index, ROWS, Chunk("b.txt", "Bee notes", "Foot Locker sells shoes.", 0, 24))
     add(index, Chunk("b.txt", "Bee notes", "A locker by the foot of the stairs.", 30, 65))
-    assert index.source_titles() == {"acme.pdf": ("Acme", 1), "b.txt": ("Bee notes", 2)}
+    assert index.source_sizes() == {"acme.pdf": 1, "b.txt": 2}
     assert index.phrase_counts(["foot", "locker"]) == {"b.txt": 1}
     assert index.phrase_counts(["balance"]) == {"acme.pdf": 1}  # the heading counts too
     assert index.phrase_counts(["foot-locker"]) == {}  # not plain words: nothing is matched
