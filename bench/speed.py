@@ -77,6 +77,7 @@ def forward_pass(model_path: Path, backend: str, texts: Sequence[str], batch_siz
                for s in range(0, len(order), batch_size)]
     tokens = sum(int(b["attention_mask"].sum()) for b in batches)
     _, seconds = timed(lambda: [embedder.runner.run_batch(b) for b in batches])
+    # the vectors come from a second, untimed pass: keeping every batch's token embeddings would take GBs
     return tokens / seconds, embedder.encode(texts)
 
 

@@ -135,9 +135,12 @@ class SentenceTransformerEmbedder(Embeddings):
         """The model's fast tokenizer (truncating to the window, padding batches)."""
         return load_tokenizer(str(self.model_path))
 
-    @property
+    @cached_property
     def runner(self) -> Runner:
-        """The forward pass of the chosen back end (loaded, or converted and cached, on first use)."""
+        """The forward pass of the chosen back end (loaded, or converted and cached, on first use).
+
+        Kept on the instance: every batch and question uses it, and the process-wide load takes a lock.
+        """
         return load_runner(self.model_path, self.backend, self.cache_dir)
 
     def warm_up(self) -> None:
