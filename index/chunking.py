@@ -80,8 +80,9 @@ class ChunkingConfig:
 def split_document(doc: Document, tokenizer: Tokenizer, config: ChunkingConfig = ChunkingConfig()) -> list[Chunk]:
     """Split a document into overlapping chunks of whole sentences.
 
-    Paginated documents are split page by page, so no chunk crosses a page. A
-    sentence longer than `config.max_tokens` is cut at word-piece boundaries,
+    Paginated documents are split page by page, so a chunk belongs to one page; a sentence
+    that runs on into the next page stays whole, in the chunk of the page where it starts
+    (see `page_regions`). A sentence longer than `config.max_tokens` is cut at word-piece boundaries,
     preferably at whitespace; no text is ever dropped.
 
     Args:
@@ -93,8 +94,7 @@ def split_document(doc: Document, tokenizer: Tokenizer, config: ChunkingConfig =
         Chunks in document order; empty for a blank document.
     """
     limit = min(config.max_tokens, config.hard_limit)
-    regions: list[tuple[int, int, int | None]]
-    regions = [(p.start, p.end, p.number) for p in doc.pages] or [(0, len(doc.text), None)]
+    regions = page_regions(doc)
     sentences = [split_sentences(doc.text, start, end) for start, end, _ in regions]
     counts = iter(_count(tokenizer, [doc.text[s:e] for spans in sentences for s, e in spans]))
     chunks: list[Chunk] = []
@@ -112,6 +112,28 @@ def split_document(doc: Document, tokenizer: Tokenizer, config: ChunkingConfig =
             above = heading is not None and start >= heading[1] and size + context_tokens <= config.hard_limit
             chunks.append(Chunk(doc.source, doc.title, doc.text[start:end], start, end, page, context if above else ""))
     return chunks
+
+
+def page_regions(doc: Document) -> list[tuple[int, int, int | None]]:
+    """The `(start, end, page)` spans to split: the pages, each extended over the end of a sentence that
+    runs on into the next page.
+
+    Pages whose texts the loader joined by a single space (a sentence going on, see `index.pdf.text.runs_on`)
+    share that sentence: the earlier page takes the text up to the sentence's end, the later one starts after it.
+    """
+    if not doc.pages:
+        return [(0, len(doc.text), None)]
+    starts, ends = [p.start for p in doc.pages], [p.end for p in doc.pages]
+    for i in range(1, len(doc.pages)):
+        if doc.text[ends[i - 1] : starts[i]] != " ":
+            continue
+        line_end = doc.text.find("\n", starts[i], ends[i])
+        first = split_sentences(doc.text, starts[i], ends[i] if line_end < 0 else line_end)
+        if first:
+            ends[i - 1] = first[0][1]
+            rest = doc.text[first[0][1] : ends[i]]
+            starts[i] = ends[i] - len(rest.lstrip())
+    return [(start, end, p.number) for start, end, p in zip(starts, ends, doc.pages, strict=True)]
 
 
 def page_heading(text: str, start: int, end: int) -> Span | None:

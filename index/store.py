@@ -35,7 +35,7 @@ from index.sentences import split_sentences
 from index.types import Chunk
 
 COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
-INDEX_FORMAT = 3  # bump when what is stored per chunk changes (2: context-pooled sentence vectors; 3: page headings)
+INDEX_FORMAT = 4  # bump when what is stored per chunk changes (2: sentence vectors; 3: page headings; 4: page run-ons)
 
 
 def chunk_to_document(chunk: Chunk) -> LCDocument:

@@ -32,18 +32,35 @@ def compose(pages: Sequence[PageLayout]) -> tuple[str, tuple[PageSpan, ...]]:
 
 
 def join_pages(pages: Sequence[str]) -> tuple[str, tuple[PageSpan, ...]]:
-    """Join page texts with blank lines, skipping empty pages; span i covers exactly page i's text."""
+    """Join page texts, skipping empty pages; span i covers exactly page i's text.
+
+    Pages are joined by a blank line, except where a sentence runs on from one page to the next
+    (see `runs_on`): there a space joins them, so the sentence reads as one line of text.
+    """
     parts: list[str] = []
     spans: list[PageSpan] = []
     offset = 0
     for number, page in enumerate(pages, start=1):
         if not page:
             continue
-        offset += 2 if parts else 0
+        if parts:
+            separator = " " if runs_on(parts[-1], page) else "\n\n"
+            parts.append(separator)
+            offset += len(separator)
         spans.append(PageSpan(number=number, start=offset, end=offset + len(page)))
         parts.append(page)
         offset += len(page)
-    return "\n\n".join(parts), tuple(spans)
+    return "".join(parts), tuple(spans)
+
+
+def runs_on(before: str, after: str) -> bool:
+    """Whether the text `after` (a new page) goes on with the sentence that ends `before`.
+
+    It does when `before` stops on a word or a comma, with no sentence or line end, and `after`
+    opens in lower case: "...fell sharply in" / "the fourth quarter."
+    """
+    last, first = before.rstrip()[-1:], after.lstrip()[:1]
+    return (last.isalnum() or last == ",") and first.islower()
 
 
 def _separator(upper: Line, lower: Line, page: PageLayout) -> str:

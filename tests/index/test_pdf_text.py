@@ -253,6 +253,26 @@ def test_a_line_repeated_in_the_body_of_every_page_is_kept(tmp_path: Path) -> No
     assert doc.text == "\n\n".join(bodies)
 
 
+def test_a_sentence_running_over_a_page_break_is_quoted_whole_from_the_page_it_starts_on(tmp_path: Path) -> None:
+    margin = (
+        "Operating margin improved from 8.1 percent to 9.4 percent over the year,"
+        " mainly because freight costs fell sharply in"
+    )
+    bodies = [f"{STAFF[0]} {margin}", f"the fourth quarter. {SAFETY[0]}", f"{SAFETY[1]}"]
+    doc = load_file(report_pdf(tmp_path / "runon.pdf", bodies), "runon.pdf")
+    whole = f"{margin} the fourth quarter."
+    assert whole in sentences(doc)
+    assert [doc.text[page.start : page.end] for page in doc.pages] == bodies
+    assert doc.text.endswith(f"{SAFETY[0]}\n\n{SAFETY[1]}")  # pages that end a sentence stay a blank line apart
+    chunks = split_document(doc, WordPieceTokenizer(bundled_model_path()))
+    holding = [chunk for chunk in chunks if whole in chunk.text]
+    assert holding and all(chunk.page == 1 for chunk in holding)
+    assert [chunk.page for chunk in chunks if SAFETY[0] in chunk.text] == [2]
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert not chunk.text.startswith("the fourth quarter")
+
+
 # --- offsets, chunks and page numbers ---------------------------------------------------------
 
 
