@@ -71,7 +71,7 @@ def ingest(data_dir: Path, folder: Path) -> subprocess.Popen[bytes]:
 def state(data_dir: Path) -> tuple[object, ...]:
     """What every store holds, in a comparable form."""
     qa = QA(data_dir=data_dir)
-    store, records = qa.store, qa._syncer.records
+    store, records = qa.store, qa.writer.records
     return (
         sorted(store.collection.get(include=[])["ids"]),
         sorted(i for i, _ in store.local.chunk_sources()),

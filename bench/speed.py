@@ -37,11 +37,11 @@ import numpy as np
 
 from index.backends import available_backends, detect_cpu, resolve_backend
 from index.chunking import WordPieceTokenizer, split_document
-from index.embedder import SentenceTransformerEmbedder, model_inputs
-from index.loaders import load_file
+from index.embedder import Embedder, model_inputs
+from index.formats import load_file
 from qa import QA
-from qa.metrics import ndcg_at
-from qa.questions import Question, load_question_set
+from qa.evaluation import Question, load_question_set
+from qa.evaluation.metrics import ndcg_at
 from qa.settings import bundled_model_path
 
 REFERENCE = "torch-fp32"
@@ -64,13 +64,13 @@ def product_chunks(folder: Path, model_path: Path) -> list[tuple[str, str]]:
 
 def embedded_tokens(model_path: Path, texts: Sequence[str]) -> int:
     """Word pieces the model reads of `texts` (its window truncates at 256, special tokens included)."""
-    embedder = SentenceTransformerEmbedder(model_path, backend=REFERENCE)
+    embedder = Embedder(model_path, backend=REFERENCE)
     return sum(sum(e.attention_mask) for e in embedder.tokenizer.encode_batch(list(texts)))
 
 
 def forward_pass(model_path: Path, backend: str, texts: Sequence[str], batch_size: int) -> tuple[float, np.ndarray]:
     """(tokens/s of the forward pass alone, unit chunk vectors) of one back end on `texts`."""
-    embedder = SentenceTransformerEmbedder(model_path, batch_size, backend)
+    embedder = Embedder(model_path, batch_size, backend)
     embedder.warm_up()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     batches = [model_inputs(embedder.tokenizer.encode_batch([texts[i] for i in order[s : s + batch_size]]))
@@ -85,7 +85,7 @@ def dense_ndcg(
     model_path: Path, backend: str, vectors: np.ndarray, sources: Sequence[str], questions: Sequence[Question]
 ) -> float:
     """nDCG@10 of distinct sources ranked by the best chunk's cosine to each question."""
-    embedder = SentenceTransformerEmbedder(model_path, backend=backend)
+    embedder = Embedder(model_path, backend=backend)
     scores = []
     for q in questions:
         ranked = np.argsort(-(vectors @ embedder.query_vector(q.question)))

@@ -10,17 +10,16 @@ is gone) and the index converges to what an uninterrupted run makes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from langchain_classic.indexes import SQLRecordManager
-from sqlalchemy import Engine, text
 
+from index.chroma import collection_sources
 from index.local import DocumentRecord
+from index.records import recorded_sources
 from index.store import ChunkStore
 
 STALE = ""  # the manifest hash of a source that must be read again
-_PAGE = 5000
 
 
 @dataclass
@@ -59,9 +58,9 @@ class CheckReport:
 
 def check_index(store: ChunkStore, records: SQLRecordManager) -> CheckReport:
     """Compare Chroma, the local index (chunks, keyword index, manifest) and the record manager."""
-    chroma = dict(_chroma_sources(store))
+    chroma = dict(collection_sources(store.collection))
     local = {chunk_id: source for chunk_id, source in store.local.chunk_sources()}
-    recorded = dict(_recorded_sources(records))
+    recorded = dict(recorded_sources(records))
     manifest = {record.source: record for record in store.local.all_documents()}
     report = CheckReport(chunks=len(local))
     everything = {**recorded, **local, **chroma}  # id -> source, from whichever store knows it
@@ -91,25 +90,3 @@ def repair_index(store: ChunkStore, records: SQLRecordManager, report: CheckRepo
             store.local.put_document(DocumentRecord(record.source, record.root, STALE, record.title))
     if report.keyword_rows_off:
         store.local.rebuild_keyword_index()
-
-
-def _chroma_sources(store: ChunkStore) -> Iterator[tuple[str, str]]:
-    offset = 0
-    while True:
-        page = store.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
-        for chunk_id, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
-            yield chunk_id, str((meta or {}).get("source", ""))
-        if len(page["ids"]) < _PAGE:
-            return
-        offset += _PAGE
-
-
-def _recorded_sources(records: SQLRecordManager) -> Iterator[tuple[str, str]]:
-    """(key, source) of every record: `list_keys` gives keys only, so read the table itself."""
-    query = text("SELECT key, group_id FROM upsertion_record WHERE namespace = :namespace")
-    engine = records.engine
-    if not isinstance(engine, Engine):  # pragma: no cover - open_record_manager makes a synchronous one
-        raise TypeError("the record manager must use a synchronous engine")
-    with engine.connect() as connection:
-        for key, group in connection.execute(query, {"namespace": records.namespace}):
-            yield str(key), str(group or "")

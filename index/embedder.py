@@ -88,7 +88,7 @@ def model_inputs(encodings: Sequence[Any]) -> Inputs:
     }
 
 
-class SentenceTransformerEmbedder(Embeddings):
+class Embedder(Embeddings):
     """Normalised MiniLM embeddings, batched; the back end is chosen and the model loaded on first use."""
 
     def __init__(
@@ -109,7 +109,7 @@ class SentenceTransformerEmbedder(Embeddings):
         self._query_cache = lru_cache(maxsize=256)(self._embed_one)
 
     def __repr__(self) -> str:
-        return f"SentenceTransformerEmbedder({self.model_path.name!r}, {self.setting!r})"
+        return f"Embedder({self.model_path.name!r}, {self.setting!r})"
 
     @cached_property
     def choice(self) -> BackendChoice:

@@ -1,14 +1,9 @@
-"""The Chroma collection and the local keyword/sentence index, written together.
+"""The index's store: Chroma for chunk vectors, the SQLite index for everything else, written together.
 
-`ChunkStore` is the LangChain `VectorStore` handed to the indexing API: every
-add and delete goes to Chroma (chunk vectors) and to `LocalIndex` (keyword index
-and sentence vectors) alike, so the two never drift apart.
-
-Chroma runs embedded (`PersistentClient` in `data_dir/chroma`, collection "chunks")
-or as a server (`HttpClient` to `chroma_url`). On a server each data directory owns a
-collection of its own, named once and recorded in the local index's meta together
-with the mode, so data directories sharing a server never see each other's chunks
-and an index is never opened against the place where its vectors are not.
+`ChunkStore` is the LangChain `VectorStore` handed to the indexing API: every add and delete goes
+to Chroma (chunk vectors, see `index.chroma`) and to `LocalIndex` (chunks, keyword index, sentence
+vectors) alike, so the two never drift apart. For reading it implements `index.reader.IndexReader`,
+the one interface that retrieval and answering use.
 """
 
 from __future__ import annotations
@@ -16,25 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from uuid import uuid4
 
-import chromadb
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
-from index.embedder import SentenceTransformerEmbedder
+from index.chroma import StoreConfigError, chroma_collection, open_chroma
+from index.embedder import Embedder
 from index.local import LocalIndex, SentenceVector
 from index.sentences import split_sentences
 from index.types import Chunk
 
-COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
+EMBEDDER = "embedder"  # index meta key: the identity of the model that made its vectors
 INDEX_FORMAT = 4  # bump when what is stored per chunk changes (2: sentence vectors; 3: page headings; 4: page run-ons)
 
 
@@ -62,109 +52,10 @@ def document_to_chunk(doc: LCDocument) -> Chunk:
     )
 
 
-class StoreConfigError(Exception):
-    """Chroma cannot be opened as configured; the message says what to do."""
-
-
-def _server_address(url: str) -> tuple[str, int, bool]:
-    """(host, port, ssl) of a Chroma server URL such as http://127.0.0.1:8000."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or parts.path not in ("", "/"):
-        raise StoreConfigError(f"QA_CHROMA_URL: {url!r} is not a Chroma server URL like http://127.0.0.1:8000")
-    ssl = parts.scheme == "https"
-    return parts.hostname, port or (443 if ssl else 80), ssl
-
-
-def connect(data_dir: Path, chroma_url: str | None) -> ClientAPI:
-    """The Chroma client: a server's `HttpClient` when `chroma_url` is set, else embedded in `data_dir/chroma`.
-
-    Raises:
-        StoreConfigError: the URL is malformed or no Chroma server answers there.
-    """
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if chroma_url is None:
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
-    host, port, ssl = _server_address(chroma_url)
-    try:
-        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
-    except Exception as err:  # the client raises ValueError, httpx errors, ...: all mean "not reachable"
-        raise StoreConfigError(
-            f"no Chroma server answers at {chroma_url} (QA_CHROMA_URL): start one with "
-            f"`chroma run --path DIR --port {port}`, or unset QA_CHROMA_URL to keep the index in {data_dir} "
-            f"({type(err).__name__}: {err})"
-        ) from err
-
-
-def _place(mode: str, data_dir: Path, url: str | None) -> str:
-    return f"the Chroma server at {url}" if mode == "server" else f"embedded Chroma in {data_dir / 'chroma'}"
-
-
-def _check_mode(data_dir: Path, local: LocalIndex, chroma_url: str | None, recorded: str | None) -> None:
-    """Refuse to open an index whose vectors live in the other mode's Chroma."""
-    mode = "server" if chroma_url else "embedded"
-    if recorded not in (None, mode):
-        fix = "set QA_CHROMA_URL to that server" if recorded == "server" else "unset QA_CHROMA_URL"
-        raise StoreConfigError(
-            f"the index in {data_dir} keeps its vectors in {_place(recorded, data_dir, local.get_meta('chroma_url'))}, "
-            f"but this run uses {_place(mode, data_dir, chroma_url)}: {fix}, "
-            "or ingest into a new data directory (QA_DATA_DIR)"
-        )
-
-
-def _collection_name(data_dir: Path, local: LocalIndex, chroma_url: str | None) -> str:
-    """This data directory's collection: "chunks" embedded, a name of its own on a server (recorded once)."""
-    recorded = local.claim_meta("chroma_mode", "server" if chroma_url else "embedded")
-    _check_mode(data_dir, local, chroma_url, recorded)  # another process may have claimed the other mode
-    if chroma_url is None:
-        return COLLECTION
-    local.claim_meta("chroma_url", chroma_url)  # the server it was built on, named in messages
-    return local.claim_meta("chroma_collection", f"qa-{uuid4().hex[:12]}")
-
-
-def open_chroma(data_dir: Path, embedder: Embeddings, local: LocalIndex, chroma_url: str | None = None) -> Chroma:
-    """This data directory's Chroma collection (embedded, or on the server at `chroma_url`), cosine space.
-
-    The mode is checked before connecting (an embedded client would create its directory) and
-    recorded after (an unreachable server leaves a new data directory free to run embedded).
-
-    Raises:
-        StoreConfigError: no server answers, the index was built in the other mode, or the
-            server lacks the collection holding this index's vectors.
-    """
-    had_index = (data_dir / "chroma").exists() or not local.is_empty()  # indexes older than the record: embedded
-    _check_mode(data_dir, local, chroma_url, local.get_meta("chroma_mode") or ("embedded" if had_index else None))
-    client = connect(data_dir, chroma_url)
-    name = _collection_name(data_dir, local, chroma_url)
-    try:
-        return Chroma(
-            collection_name=name,
-            embedding_function=embedder,
-            client=client,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-            create_collection_if_not_exists=chroma_url is None or local.is_empty(),
-        )
-    except NotFoundError as err:
-        raise StoreConfigError(
-            f"the Chroma server at {chroma_url} has no collection {name}, which holds the vectors of the index "
-            f"in {data_dir} (built on {local.get_meta('chroma_url')}): point QA_CHROMA_URL at that server, "
-            "or ingest into a new data directory (QA_DATA_DIR)"
-        ) from err
-
-
-def chroma_collection(chroma: Chroma) -> chromadb.Collection:
-    """The raw collection behind a LangChain Chroma store, for writes with precomputed vectors."""
-    collection: chromadb.Collection = chroma._collection
-    return collection
-
-
 class ChunkStore(VectorStore):
     """Chroma for chunk vectors plus LocalIndex for keywords and sentence vectors."""
 
-    def __init__(self, chroma: Chroma, local: LocalIndex, embedder: SentenceTransformerEmbedder) -> None:
+    def __init__(self, chroma: Chroma, local: LocalIndex, embedder: Embedder) -> None:
         """Wrap an open Chroma collection and local index."""
         self.chroma = chroma
         self.collection = chroma_collection(chroma)
@@ -220,12 +111,40 @@ class ChunkStore(VectorStore):
         distances = got["distances"] or [[]]
         return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
 
+    def keyword_search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 matches from the SQLite keyword index: (id, score), best first."""
+        return self.local.search(question, n, sources)
+
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored chunk vectors by id."""
         if not ids:
             return {}
         got = self.chroma.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """Chunks by id, from the SQLite index."""
+        return self.local.chunks(ids)
+
+    def sentences(self, chunk_id: str) -> list[SentenceVector]:
+        """A chunk's sentences with their vectors, in text order."""
+        return self.local.sentences(chunk_id)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Each indexed source with its number of chunks, in source order (cached until the index changes)."""
+        return self.local.source_sizes()
+
+    def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
+        """Chunks per source holding `words` in a row."""
+        return self.local.phrase_counts(words)
+
+    def ids_of(self, source: str) -> list[str]:
+        """The chunk ids of one source."""
+        return self.local.chunk_ids(source)
+
+    def is_empty(self) -> bool:
+        """Whether no chunk is indexed."""
+        return self.local.is_empty()
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[LCDocument]:
         """LangChain interface: dense search by text; the texts come from the local index."""
@@ -239,17 +158,45 @@ class ChunkStore(VectorStore):
         raise TypeError("build a ChunkStore with index.store.open_store(data_dir, embedder)")
 
 
-def open_store(data_dir: Path, embedder: SentenceTransformerEmbedder, chroma_url: str | None = None) -> ChunkStore:
+def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> ChunkStore:
     """Open (or create) the store under `data_dir`, its vectors embedded or on the server at `chroma_url`.
 
     Raises:
-        StoreConfigError: see `open_chroma`.
+        StoreConfigError: see `open_chroma`; or the index was built by another embedding model.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     local = LocalIndex(data_dir / "local.sqlite")
     try:
+        check_embedder(data_dir, local, embedder)
         chroma = open_chroma(data_dir, embedder, local, chroma_url)
     except BaseException:
         local.close()
         raise
     return ChunkStore(chroma, local, embedder)
+
+
+def check_embedder(data_dir: Path, local: LocalIndex, embedder: Embedder) -> None:
+    """Refuse an index whose vectors another embedding model made (the back end may differ).
+
+    The model is recorded by `record_embedder` when the index is first written.
+    """
+    made_by = local.get_meta(EMBEDDER)
+    if made_by is None or made_by == embedder.identity or _legacy_record_of(made_by, embedder):
+        return
+    raise StoreConfigError(
+        f"the index in {data_dir} was built with the embedding model {made_by} and this run "
+        f"embeds with {embedder.identity}; vectors of two models cannot be mixed: re-ingest into a new "
+        "data directory (QA_DATA_DIR), or set QA_EMBEDDING__MODEL_PATH to the model that built it"
+    )
+
+
+def record_embedder(local: LocalIndex, embedder: Embedder) -> None:
+    """Record the embedding model in an index being written, if it names none or only its older form."""
+    made_by = local.get_meta(EMBEDDER)
+    if made_by is None or _legacy_record_of(made_by, embedder):
+        local.set_meta(EMBEDDER, embedder.identity)
+
+
+def _legacy_record_of(made_by: str, embedder: Embedder) -> bool:
+    """Whether `made_by` is this model as versions before mixed back ends recorded it: "<folder>/<back end>"."""
+    return "/" in made_by and made_by.split("/")[0] == embedder.model_path.name

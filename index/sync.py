@@ -8,7 +8,7 @@ synced folder are deleted.
 
 Each batch is written to Chroma, then to the local index, then to the record manager, and a
 file enters the manifest last. A process killed between two of those steps leaves the stores
-out of step; `QA` notices the unfinished write and `index.check` repairs it before the next one.
+out of step; `index.writer.IndexWriter` notices the unfinished write and repairs it before the next one.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.indexing import index
 
 from index.chunking import ChunkingConfig, Tokenizer, split_document
-from index.loaders import LoadError, find_files, load_file, source_id
+from index.discovery import find_files, source_id
+from index.formats import LoadError, load_file
 from index.local import DocumentRecord
 from index.parsing import Parser
-from index.store import COLLECTION, ChunkStore, chunk_to_document
+from index.store import ChunkStore, chunk_to_document
 
 T = TypeVar("T")
 Status = Literal["added", "updated", "unchanged", "deleted", "failed", "skipped"]
@@ -65,14 +66,6 @@ class SyncReport:
             f"files: {files}; chunks: {self.chunks_added} embedded, {self.chunks_deleted} deleted, "
             f"{self.chunks_unchanged} unchanged"
         )
-
-
-def open_record_manager(data_dir: Path) -> SQLRecordManager:
-    """The SQL record manager beside the store."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    manager = SQLRecordManager(f"chroma/{COLLECTION}", db_url=f"sqlite:///{data_dir / 'records.sqlite'}")
-    manager.create_schema()
-    return manager
 
 
 def file_sha256(path: Path) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedder import SentenceTransformerEmbedder
-from index.local import STOPWORDS, LocalIndex
+from index.embedder import Embedder
+from index.reader import IndexReader
 from index.sentences import split_sentences
-from qa.extractive import content_terms
+from index.words import STOPWORDS, content_words, split_words, stem_match
 from qa.types import MARKER, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -74,19 +74,18 @@ def lexical_support(claim: str, passage_text: str) -> bool:
 
 
 def word_coverage(claim: str, passage_text: str) -> float:
-    """Share of the claim's content words (or words sharing their first five letters) found in the passage."""
-    terms = set(content_terms(claim))
+    """Share of the claim's content words found in the passage, as themselves or by their stem."""
+    terms = content_words(claim)
     if not terms:
         return 0.0
-    words = set(re.findall(r"\w+", passage_text.lower()))
-    stems = {w[:5] for w in words if len(w) >= 5}
-    return sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems)) / len(terms)
+    words = set(split_words(passage_text))
+    return sum(1 for t in terms if stem_match(t, words)) / len(terms)
 
 
 class CitationChecker:
     """Checks generated sentences against cited passages with the real embedding model."""
 
-    def __init__(self, embedder: SentenceTransformerEmbedder, local: LocalIndex, threshold: float = 0.45) -> None:
+    def __init__(self, embedder: Embedder, store: IndexReader, threshold: float = 0.45) -> None:
         """Compare claims with the stored sentence vectors of the passages.
 
         A passage sentence supports a claim at cosine >= `threshold`, or at two thirds of it when the
@@ -94,7 +93,7 @@ class CitationChecker:
         long sentence scores low on cosine alone).
         """
         self.embedder = embedder
-        self.local = local
+        self.store = store
         self.threshold = threshold
 
     def check(self, answer: str, passages: Sequence[Passage]) -> list[CheckedSentence]:
@@ -132,7 +131,7 @@ class CitationChecker:
         return CheckedSentence(text, markers, supported, citations if supported else ())
 
     def _best_sentence(self, passage: Passage, vector: np.ndarray) -> Citation | None:
-        sentences = self.local.sentences(passage.chunk.id)
+        sentences = self.store.sentences(passage.chunk.id)
         if not sentences:
             return None
         best = max(sentences, key=lambda s: float(s.vector @ vector))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import QAError
+from qa.request import ANSWER_MODES, RETRIEVAL_MODES
 from qa.service import QA
 from qa.types import Answer
 
@@ -34,13 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default: 5)")
     ask.add_argument("--source", action="append", dest="sources", metavar="SOURCE", help="only search this source")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
-    ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: llm when configured)")
+    ask.add_argument("--mode", choices=ANSWER_MODES, help="answer mode (default: llm when configured)")
 
     evaluate = sub.add_parser("eval", help="run a question set: metrics, report, baseline check")
     evaluate.add_argument("set", type=Path, metavar="SET", help="questions .jsonl, a folder with docs/, or BEIR")
     evaluate.add_argument("-k", type=int, default=None, help="passages per answer (default: 5)")
-    evaluate.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], default="hybrid")
-    evaluate.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: llm when configured)")
+    evaluate.add_argument("--retrieval", choices=RETRIEVAL_MODES, default="hybrid")
+    evaluate.add_argument("--mode", choices=ANSWER_MODES, help="answer mode (default: llm when configured)")
     evaluate.add_argument("--json", action="store_true", help="print the whole result as JSON")
     evaluate.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     evaluate.add_argument("--baseline", type=Path, metavar="FILE", help="compare with an earlier --json result")
@@ -160,14 +161,12 @@ def run_check(qa: QA, args: argparse.Namespace) -> int:
 
 def run_eval(qa: QA, args: argparse.Namespace) -> int:
     """`qa eval`: exit 1 when a metric dropped past the tolerance against --baseline."""
-    from qa import evaluate
-    from qa.questions import load_question_set
-    from qa.report import render_report
+    from qa import evaluation
 
     baseline = _read_json(args.baseline) if args.baseline else None
-    qset = load_question_set(args.set, evaluate.default_cache(qa.settings.data_dir))
+    qset = evaluation.load_question_set(args.set, evaluation.default_cache(qa.settings.data_dir))
     with _progress_bar(args.quiet, "file") as indexing, _progress_bar(args.quiet, "question") as asking:
-        result = evaluate.evaluate(
+        result = evaluation.evaluate(
             qa,
             qset,
             k=args.k or qa.settings.retrieval.top_k,
@@ -176,15 +175,15 @@ def run_eval(qa: QA, args: argparse.Namespace) -> int:
             progress=asking,
             ingest_progress=lambda done, total, _source: indexing(done, total),
         )
-    changes, flipped = evaluate.compare(result, baseline, args.tolerance) if baseline else ([], [])
+    changes, flipped = evaluation.compare(result, baseline, args.tolerance) if baseline else ([], [])
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        print(evaluate.format_summary(result, changes))
+        print(evaluation.format_summary(result, changes))
     for qid in flipped:
         print(f"flipped pass -> fail: {qid}", file=sys.stderr)
     if args.html:
-        args.html.write_text(render_report(result, baseline), encoding="utf-8")
+        args.html.write_text(evaluation.render_report(result, baseline), encoding="utf-8")
         print(f"report: {args.html}", file=sys.stderr)
     if args.save_baseline:
         args.save_baseline.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

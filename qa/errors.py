@@ -1,5 +1,8 @@
 """Errors a user can act on. Front-ends print `str(error)`; messages say what to do."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class QAError(Exception):
     """Base of every error the product raises on purpose."""
@@ -27,3 +30,18 @@ class QuestionSetError(QAError):
 
 class UnindexedDocumentsError(QAError):
     """Documents of a question set are not in the index it would be asked against: no metric is computed."""
+
+
+@contextmanager
+def writer_errors() -> Iterator[None]:
+    """Raise the index writer's own errors as these: a busy index is an `IngestError`, a parsing
+    worker that cannot start a `ConfigError`."""
+    from index.lock import WriterBusyError
+    from index.parsing import ParserStartError
+
+    try:
+        yield
+    except WriterBusyError as err:
+        raise IngestError(str(err)) from err
+    except ParserStartError as err:
+        raise ConfigError(f"{err}: the installation looks broken; reinstall with `make setup`") from err

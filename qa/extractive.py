@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.local import STOPWORDS, LocalIndex
+from index.reader import IndexReader
+from index.words import content_words as content_terms  # each word once, as lexical_scores keeps them
+from index.words import stem_match as _matches
 from qa.answer_types import offers_answer_type, question_type
-from qa.types import Answer, Citation, Passage
-
-NO_ANSWER = "The sources do not answer this question."
+from qa.types import SOURCES_DO_NOT_ANSWER, Answer, Citation, Passage
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,6 @@ class Candidate:
         return Citation(self.passage.rank, chunk.source, chunk.page, self.start, self.end, self.text, self.score)
 
 
-def content_terms(text: str) -> list[str]:
-    """Lower-cased words of `text` that carry meaning (no stopwords)."""
-    return [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
-
-
-def _matches(term: str, words: set[str]) -> bool:
-    if term in words:
-        return True
-    stem = term[:5]
-    return len(term) >= 5 and any(len(w) >= 5 and w[:5] == stem for w in words)
-
-
 def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
     """IDF-weighted share of the question's content words found in each sentence."""
     terms = list(dict.fromkeys(content_terms(question)))
@@ -90,15 +78,15 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        local: LocalIndex,
+        store: IndexReader,
         max_sentences: int = 3,
         max_words: int = 60,
         margin: float = 0.18,
         abstain_below: float = 0.70,
         weights: Weights = Weights(),
     ) -> None:
-        """Read sentence vectors from `local`; thresholds come from settings."""
-        self.local = local
+        """Read sentence vectors from `store`; thresholds come from settings."""
+        self.store = store
         self.max_sentences = max_sentences
         self.max_words = max_words
         self.margin = margin
@@ -111,7 +99,7 @@ class ExtractiveAnswerer:
         raw = []
         for passage in passages:
             chunk = passage.chunk
-            for sentence in self.local.sentences(chunk.id):
+            for sentence in self.store.sentences(chunk.id):
                 key = (chunk.source, sentence.start)
                 if key not in seen:
                     seen.add(key)
@@ -132,7 +120,7 @@ class ExtractiveAnswerer:
         """Answer from the passages, or abstain when the best sentence is weak."""
         ranked = self.candidates(question, query, passages)
         if support(ranked) < self.abstain_below:
-            return Answer(question, NO_ANSWER, passages=tuple(passages), abstained=True)
+            return Answer(question, SOURCES_DO_NOT_ANSWER, passages=tuple(passages), abstained=True)
         chosen = self.select(ranked)
         text = " ".join(f"{c.text} [{c.passage.rank}]" for c in chosen)
         return Answer(question, text, tuple(c.citation() for c in chosen), tuple(passages))

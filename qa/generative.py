@@ -17,9 +17,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda, RunnablePassthrough
 
 from qa.citecheck import CheckedSentence, CitationChecker
-from qa.extractive import NO_ANSWER as NO_ANSWER_TEXT
-from qa.prompts import NO_ANSWER, Prompts, format_history, format_passages
-from qa.types import Answer, Passage
+from qa.prompts import NO_ANSWER_TOKEN, Prompts, format_history, format_passages
+from qa.types import SOURCES_DO_NOT_ANSWER, Answer, Passage
 
 Retrieve = Callable[[str], list[Passage]]
 
@@ -68,8 +67,8 @@ class LLMAnswerer:
 
     def answer(self, question: str, text: str, passages: Sequence[Passage]) -> Answer:
         """Check a generated answer; an explicit 'no answer' from the model becomes an abstention."""
-        if text.strip().strip(".").upper() == NO_ANSWER or not passages:
-            return Answer(question, NO_ANSWER_TEXT, (), tuple(passages), abstained=True, mode="llm")
+        if text.strip().strip(".").upper() == NO_ANSWER_TOKEN or not passages:
+            return Answer(question, SOURCES_DO_NOT_ANSWER, (), tuple(passages), abstained=True, mode="llm")
         checked = self.checker.check(text, passages)
         return compose(question, checked, passages)
 

@@ -19,7 +19,7 @@ from qa.types import Passage
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 REQUIRED = {"system": {"no_answer"}, "answer": {"question", "passages"}, "condense": {"history", "question"}}
-NO_ANSWER = "NO_ANSWER"
+NO_ANSWER_TOKEN = "NO_ANSWER"  # what the model writes when the passages do not answer
 
 
 def load_template(name: str, prompts_dir: Path = PROMPTS_DIR) -> PromptTemplate:
@@ -51,7 +51,7 @@ class Prompts:
         """Load and check every prompt file."""
         messages = [("system", load_template("system", prompts_dir)), ("human", load_template("answer", prompts_dir))]
         answer = ChatPromptTemplate.from_messages([(role, t.template) for role, t in messages])
-        return cls(answer=answer.partial(no_answer=NO_ANSWER), condense=load_template("condense", prompts_dir))
+        return cls(answer=answer.partial(no_answer=NO_ANSWER_TOKEN), condense=load_template("condense", prompts_dir))
 
 
 def format_passages(passages: Sequence[Passage]) -> str:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
 
 import numpy as np
 
-from index.store import ChunkStore
+from index.reader import IndexReader, QueryEncoder
 from qa.naming import Naming, SourceNames, named_sources, source_names
+from qa.request import RetrievalMode
 from qa.types import Passage
-
-Mode = Literal["hybrid", "dense", "keyword"]
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -29,7 +27,8 @@ class HybridRetriever:
 
     def __init__(
         self,
-        store: ChunkStore,
+        store: IndexReader,
+        encoder: QueryEncoder,
         candidates: int = 30,
         rrf_k: int = 60,
         keyword_floor: float = 0.5,
@@ -38,6 +37,7 @@ class HybridRetriever:
         """Fuse `candidates` hits from each search, keyword hits scoring at least `keyword_floor` of the best;
         with `prefer_named`, a question that names documents ranks their passages higher (see `qa.naming`)."""
         self.store = store
+        self.encoder = encoder
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.keyword_floor = keyword_floor
@@ -47,7 +47,7 @@ class HybridRetriever:
 
     def named(self, question: str) -> Naming:
         """The indexed sources the question names (none when it names none), and the words naming them."""
-        sources = self.store.local.source_sizes()
+        sources = self.store.chunk_counts()
         if len(sources) < 2:
             return Naming()
         if self._names[0] is not sources:  # a new dict whenever the index changes
@@ -56,13 +56,13 @@ class HybridRetriever:
         def outside_share(words: tuple[str, ...], named: Sequence[str]) -> float:
             inside = set(named)
             total = sum(n for s, n in sources.items() if s not in inside)
-            found = sum(n for s, n in self.store.local.phrase_counts(words).items() if s not in inside)
+            found = sum(n for s, n in self.store.phrase_counts(words).items() if s not in inside)
             return found / total if total else 1.0
 
         return named_sources(question, self._names[1], outside_share)
 
     def retrieve(
-        self, question: str, k: int, sources: Sequence[str] | None = None, mode: Mode = "hybrid"
+        self, question: str, k: int, sources: Sequence[str] | None = None, retrieval: RetrievalMode = "hybrid"
     ) -> list[Passage]:
         """The best `k` passages, each scored by its cosine similarity to the question.
 
@@ -79,15 +79,15 @@ class HybridRetriever:
             scopes, query = [None, named.sources], named.without_names(question)
         # the keyword side runs while the question is embedded (SQLite, Chroma and torch release the GIL)
         pending = [
-            self._pool.submit(self._keyword_search, query, n, scope, 2 * k) if mode != "dense" else None
+            self._pool.submit(self._keyword_search, query, n, scope, 2 * k) if retrieval != "dense" else None
             for scope in scopes
         ]
-        vector = self.store.embedder.query_vector(question)
+        vector = self.encoder.query_vector(question)
         rankings: list[list[str]] = []
         cosines: dict[str, float] = {}
         keyword_vectors: dict[str, np.ndarray] = {}
         for scope, keyword_search in zip(scopes, pending, strict=True):
-            dense = self.store.dense_search(vector, n, scope) if mode != "keyword" else []
+            dense = self.store.dense_search(vector, n, scope) if retrieval != "keyword" else []
             keyword, found_vectors = keyword_search.result() if keyword_search else ([], {})
             rankings += [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
             cosines.update(dense)
@@ -96,7 +96,7 @@ class HybridRetriever:
         missing = [i for i in top if i not in cosines and i not in keyword_vectors]
         for i, v in [*keyword_vectors.items(), *self.store.vectors(missing).items()]:
             cosines.setdefault(i, float(v @ vector))
-        chunks = self.store.local.chunks(top)
+        chunks = self.store.chunks(top)
         return [
             Passage(chunk=chunks[i], score=cosines.get(i, 0.0), rank=rank)
             for rank, i in enumerate((i for i in top if i in chunks), start=1)
@@ -106,7 +106,7 @@ class HybridRetriever:
         self, question: str, n: int, sources: Sequence[str] | None, prefetch: int
     ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray]]:
         """BM25 hits, weak ones dropped, and the stored vectors of the best `prefetch` (to score them by cosine)."""
-        hits = self.store.local.search(question, n, sources)
+        hits = self.store.keyword_search(question, n, sources)
         if hits:  # weak keyword matches (a common word only) are noise next to a strong one
             hits = [(i, score) for i, score in hits if score >= self.keyword_floor * hits[0][1]]
         return hits, self.store.vectors([i for i, _ in hits[:prefetch]])

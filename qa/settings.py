@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.backends import BackendSetting
 from qa.errors import ConfigError
+from qa.request import MAX_K
 
 
 def bundled_model_path() -> Path:
@@ -64,7 +65,7 @@ class EmbeddingSettings(BaseModel):
 class RetrievalSettings(BaseModel):
     """How passages are found."""
 
-    top_k: int = Field(5, ge=1, le=50, description="Passages returned per question")
+    top_k: int = Field(5, ge=1, le=MAX_K, description="Passages returned per question")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each of dense and keyword search")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
     keyword_floor: float = Field(
@@ -149,3 +150,12 @@ def load_settings(**overrides: Any) -> Settings:
         field = ".".join(str(part) for part in first["loc"])
         env = "QA_" + "__".join(str(part) for part in first["loc"]).upper()
         raise ConfigError(f"invalid setting {field} ({env}): {first['msg']}") from err
+
+
+def settings_for(settings: Settings | None, data_dir: str | Path | None, overrides: dict[str, Any]) -> Settings:
+    """`settings`, or `load_settings(**overrides)` when it is None, with `data_dir` in place if given."""
+    if settings is None:
+        if data_dir is not None:
+            overrides = {**overrides, "data_dir": Path(data_dir)}
+        return load_settings(**overrides)
+    return settings if data_dir is None else settings.model_copy(update={"data_dir": Path(data_dir)})

@@ -9,6 +9,7 @@ from typing import Any
 from index.types import Chunk
 
 MARKER = re.compile(r"\s*\[(\d+)\]")  # a citation marker "[n]", with the space before it
+SOURCES_DO_NOT_ANSWER = "The sources do not answer this question."  # an abstention's answer text
 
 
 @dataclass(frozen=True)

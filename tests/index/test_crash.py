@@ -56,7 +56,7 @@ def _write_v2(folder: Path) -> None:
 
 def _state(qa: QA) -> dict[str, object]:
     """Everything an ingest writes: Chroma ids, local chunks, keyword rows, records, manifest."""
-    store, records = qa.store, qa._syncer.records
+    store, records = qa.store, qa.writer.records
     return {
         "chroma": sorted(store.collection.get(include=[])["ids"]),
         "local": sorted(i for i, _ in store.local.chunk_sources()),

@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 
 from index.backends import BACKENDS
-from index.embedder import SentenceTransformerEmbedder, model_inputs, pool_spans
+from index.embedder import Embedder, model_inputs, pool_spans
 from index.runtimes import sentence_transformer
 from index.sentences import split_sentences
 
 
 @pytest.fixture(scope="module")
-def embedder(model_path: Path) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(model_path)
+def embedder(model_path: Path) -> Embedder:
+    return Embedder(model_path)
 
 
-def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbedder) -> None:
+def test_vectors_are_unit_length_and_384_wide(embedder: Embedder) -> None:
     vectors = embedder.encode(["A lighthouse on the cliff.", "Ferries leave hourly."])
     assert vectors.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -27,7 +27,7 @@ def test_vectors_are_unit_length_and_384_wide(embedder: SentenceTransformerEmbed
 def test_fp32_vectors_equal_sentence_transformers_own_encoding(model_path: Path) -> None:
     texts = ["The lamp was lit at dusk. Ships steered clear of the rocks.", "Bread is baked at six."]
     reference = sentence_transformer(str(model_path)).encode(texts, normalize_embeddings=True)
-    chunks, _ = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode_chunks(
+    chunks, _ = Embedder(model_path, backend="torch-fp32").encode_chunks(
         texts, [split_sentences(t) for t in texts]
     )
     assert np.allclose(chunks, reference, atol=1e-5)
@@ -36,14 +36,14 @@ def test_fp32_vectors_equal_sentence_transformers_own_encoding(model_path: Path)
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "torch-fp32"])
 def test_every_back_end_stays_close_to_the_fp32_reference(model_path: Path, backend: str) -> None:
     texts = ["The lamp was lit at dusk.", "Bread is baked at six.", "Ferries leave the harbour every hour. " * 30]
-    fp32 = SentenceTransformerEmbedder(model_path, backend="torch-fp32").encode(texts)
-    other = SentenceTransformerEmbedder(model_path, backend=backend)
+    fp32 = Embedder(model_path, backend="torch-fp32").encode(texts)
+    other = Embedder(model_path, backend=backend)
     assert np.min(np.sum(fp32 * other.encode(texts), axis=1)) > 0.99
     question = other.query_vector("When do ferries leave?")  # the question path of the back end
     assert float(question @ fp32[2]) > float(question @ fp32[1])
 
 
-def test_each_sentence_gets_its_own_unit_vector_closest_to_its_topic(embedder: SentenceTransformerEmbedder) -> None:
+def test_each_sentence_gets_its_own_unit_vector_closest_to_its_topic(embedder: Embedder) -> None:
     text = "The harbour ferry leaves every hour. The bakery sells rye bread at dawn."
     spans = split_sentences(text)
     _, sentences = embedder.encode_chunks([text], [spans])
@@ -68,7 +68,7 @@ def test_pool_spans_falls_back_when_a_span_has_no_tokens() -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_after_warm_up_the_question_path_equals_the_batch_path(model_path: Path, backend: str) -> None:
-    embedder = SentenceTransformerEmbedder(model_path, backend=backend)
+    embedder = Embedder(model_path, backend=backend)
     questions = ["Bread?", "Where can I buy rye bread at dawn near the harbour?", "harbour " * 300]
     cold = np.stack([embedder.query_vector(q) for q in questions])
     embedder.clear_cache()
@@ -83,7 +83,7 @@ def test_after_warm_up_the_question_path_equals_the_batch_path(model_path: Path,
 def test_the_torch_question_path_is_traced_after_warm_up(model_path: Path) -> None:
     from index.runtimes import TorchRunner
 
-    embedder = SentenceTransformerEmbedder(model_path, backend="torch-fp32")
+    embedder = Embedder(model_path, backend="torch-fp32")
     embedder.warm_up()
     runner = embedder.runner
     assert isinstance(runner, TorchRunner) and runner._graph is not None
@@ -98,7 +98,7 @@ def test_batches_pad_to_a_multiple_of_16_and_padding_leaves_vectors_unchanged(mo
     assert batch["input_ids"].shape[1] % PAD_MULTIPLE == 0  # few shapes: oneDNN reuses its kernels
     single = model_inputs([tokenizer.encode(short)])
     assert int(single["attention_mask"].sum()) == single["input_ids"].shape[1]  # one text: no padding
-    embedder = SentenceTransformerEmbedder(model_path, backend="torch-fp32")
+    embedder = Embedder(model_path, backend="torch-fp32")
     alone, padded = embedder.encode([short]), embedder.encode([short, long])
     assert np.allclose(alone[0], padded[0], atol=1e-5)
 
@@ -153,7 +153,7 @@ def test_openvino_bf16_still_runs_where_the_cpu_has_no_bf16_kernels(model_path: 
 
     script = (
         "import sys; import numpy as np; from pathlib import Path; "
-        "from index.embedder import SentenceTransformerEmbedder as E; "
+        "from index.embedder import Embedder as E; "
         "texts = ['The lamp was lit at dusk.', 'Ferries leave the harbour every hour.']; "
         "a = E(Path(sys.argv[1]), backend='openvino-bf16').encode(texts); "
         "b = E(Path(sys.argv[1]), backend='torch-fp32').encode(texts); "

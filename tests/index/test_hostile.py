@@ -19,7 +19,7 @@ import pytest
 from conftest import write_pdf
 from pypdf import PdfWriter
 
-from index.loaders import LoadError
+from index.formats import LoadError
 from index.parsing import IsolatedParser
 from index.sync import SyncReport
 from qa import QA
@@ -195,13 +195,13 @@ def test_hidden_html_text_scripts_and_styles_are_not_indexed(ingested: Ingested)
     text = " ".join(ingested.texts("museum.html"))
     assert "Tollund museum opens at 10:30" in text
     assert not [word for word in (*SECRET_WORDS, "templatesecretword") if word in text]
-    assert ingested.qa.retrieve("scriptsecretword hiddensecretword", k=5, mode="keyword") == []
+    assert ingested.qa.retrieve("scriptsecretword hiddensecretword", k=5, retrieval="keyword") == []
 
 
 def test_an_emptied_file_loses_its_old_chunks(ingested: Ingested) -> None:
     assert ingested.outcomes("notes.txt") == [("skipped", "empty file"), ("deleted", "")]
     assert "notes.txt" not in ingested.qa.sources()
-    assert ingested.qa.retrieve("quarry pond drained", k=1, mode="keyword") == []
+    assert ingested.qa.retrieve("quarry pond drained", k=1, retrieval="keyword") == []
 
 
 def test_a_file_that_turned_hostile_keeps_what_it_had_indexed(ingested: Ingested) -> None:
@@ -209,7 +209,7 @@ def test_a_file_that_turned_hostile_keeps_what_it_had_indexed(ingested: Ingested
 
 
 def test_nothing_outside_the_folder_is_indexed(ingested: Ingested) -> None:
-    assert ingested.qa.retrieve("smuggler cave barrels rum", k=5, mode="keyword") == []
+    assert ingested.qa.retrieve("smuggler cave barrels rum", k=5, retrieval="keyword") == []
 
 
 def test_the_report_counts_failures_and_the_rest_is_indexed(ingested: Ingested) -> None:

@@ -25,7 +25,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def store_counts(qa: QA) -> tuple[int, int, int]:
     """Chunks in Chroma, in the local keyword index, and in the record manager."""
-    records = len(qa._syncer.records.list_keys())
+    records = len(qa.writer.records.list_keys())
     return qa.store.chroma._collection.count(), qa.store.local.count(), records
 
 
@@ -198,7 +198,27 @@ def test_an_index_recorded_with_a_back_end_before_back_ends_could_mix_still_open
     old.store.local.set_meta("embedder", "model/torch-bf16")  # what earlier versions wrote
     reopened = QA(data_dir=tmp_path / "index", embedding={"backend": "torch-fp32"})
     assert "1998" in reopened.ask("When was the alpha reactor commissioned?").text
-    assert reopened.store.local.get_meta("embedder") == reopened.embedder.identity
+    assert reopened.store.local.get_meta("embedder") == "model/torch-bf16"  # reading never writes
+    write(docs, "beta.txt", "The beta reactor was never built.")
+    reopened.ingest(docs)
+    assert reopened.store.local.get_meta("embedder") == reopened.embedder.identity  # the next write records it
+
+
+def test_reading_an_index_never_writes_to_it(tmp_path: Path, docs: Path) -> None:
+    write(docs, "alpha.txt", ALPHA)
+    QA(data_dir=tmp_path / "index").ingest(docs)
+    files = sorted(p for p in (tmp_path / "index").rglob("*") if p.is_file() and p.suffix != ".lock")
+
+    def contents() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in files if not p.name.endswith(("-wal", "-shm"))}
+
+    before = contents()
+    reader = QA(data_dir=tmp_path / "index")
+    assert reader.sources() == {"alpha.txt": reader.sources()["alpha.txt"]}
+    assert "1998" in reader.ask("When was the alpha reactor commissioned?").text
+    assert reader.retrieve("alpha reactor", k=1)[0].chunk.source == "alpha.txt"
+    reader.store.local.close()
+    assert contents() == before
 
 
 def test_a_large_folder_streams_through_in_bounded_batches(

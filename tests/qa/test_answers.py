@@ -9,7 +9,8 @@ import pytest
 
 from qa import QA, IndexMissingError, QAError
 from qa.answer_types import offers_answer_type, question_type
-from qa.extractive import NO_ANSWER, lexical_scores
+from qa.extractive import lexical_scores
+from qa.types import SOURCES_DO_NOT_ANSWER
 
 pytestmark = pytest.mark.chroma_backends
 
@@ -40,7 +41,7 @@ def test_answerable_seed_question_is_answered_with_a_quote_from_the_right_source
 def test_unanswerable_seed_question_abstains_and_shows_closest_passages(seeded_qa: QA, item: dict) -> None:
     answer = seeded_qa.ask(item["question"])
     assert answer.abstained
-    assert answer.text == NO_ANSWER
+    assert answer.text == SOURCES_DO_NOT_ANSWER
     assert answer.citations == ()
     assert answer.passages
 

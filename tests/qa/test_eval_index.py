@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from conftest import write_pdf
 
-from index.loaders import LoadError
+from index.formats import LoadError
 from index.parsing import IsolatedParser
-from index.sync import FileOutcome, SyncReport, open_record_manager
+from index.records import open_record_manager
+from index.sync import FileOutcome, SyncReport
+from index.writer import WRITING
 from qa import QA
 from qa.cli import main
-from qa.evaluate import UnindexedDocumentsError, eval_dir, evaluate, index_for, unindexed_files, unindexed_message
-from qa.questions import QuestionSet, load_question_set
-from qa.service import WRITING
+from qa.errors import UnindexedDocumentsError
+from qa.evaluation import QuestionSet, evaluate, load_question_set
+from qa.evaluation.eval_index import eval_dir, index_for, unindexed_files, unindexed_message
 
 DOCS = {
     "lighthouse.txt": "The Grey Point lighthouse was built in 1872. Its lamp can be seen 30 kilometres out to sea.",

@@ -36,7 +36,7 @@ def parts_qa(tmp_path_factory: pytest.TempPathFactory, chroma_url: str | None) -
 
 
 def top_source(qa: QA, question: str, mode: str) -> str | None:
-    passages = qa.retrieve(question, k=3, mode=mode)  # type: ignore[arg-type]
+    passages = qa.retrieve(question, k=3, retrieval=mode)  # type: ignore[arg-type]
     return passages[0].chunk.source if passages else None
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from qa import QA, QAError, SourceNotFoundError
-from qa.service import MAX_QUESTION_CHARS
+from qa.request import MAX_QUESTION_CHARS
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_ask_refuses_unknown_modes_and_wrongly_shaped_lists(
 
 def test_retrieve_refuses_an_unknown_retrieval_mode(small_qa: QA) -> None:
     with pytest.raises(QAError, match=r"^retrieval: must be one of hybrid, dense, keyword, got 'fuzzy'$"):
-        small_qa.retrieve("How many animals?", mode="fuzzy")  # type: ignore[arg-type]
+        small_qa.retrieve("How many animals?", retrieval="fuzzy")  # type: ignore[arg-type]
 
 
 def test_a_parsing_worker_that_cannot_start_is_a_config_error_and_loses_nothing(
@@ -103,7 +103,7 @@ def test_a_parsing_worker_that_cannot_start_is_a_config_error_and_loses_nothing(
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "seal.txt").write_text("The seal colony counts 90 animals.", encoding="utf-8")
-    small_qa._parser.close()
+    small_qa.writer.parser.close()
     with pytest.raises(ConfigError, match="cannot start the parsing process.*reinstall"):
         small_qa.ingest(folder)
     assert "walrus.txt" in small_qa.sources()
