@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypedDict, get_args
 
 from qa.errors import IngestError, QAError, SourceNotFoundError
 
@@ -19,6 +19,16 @@ RetrievalMode = Literal["hybrid", "dense", "keyword"]
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
 AnswerMode = Literal["extractive", "llm"]
 ANSWER_MODES: tuple[AnswerMode, ...] = get_args(AnswerMode)
+
+
+class AskOptions(TypedDict, total=False):
+    """How to answer a question: the keyword arguments of `QA.ask` (see `Request`)."""
+
+    k: int | None
+    sources: Sequence[str] | None
+    retrieval: RetrievalMode
+    history: Sequence[str]
+    mode: AnswerMode | None
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,8 @@ class Request:
     def checked(
         cls,
         question: object,
-        k: object,
         default_k: int,
+        k: object = None,
         sources: object = None,
         retrieval: object = "hybrid",
         history: object = (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from index.embedder import Embedder
 from index.store import ChunkStore
@@ -13,7 +13,7 @@ from qa import components
 from qa.answering import Answering
 from qa.errors import IndexMissingError, SourceNotFoundError, writer_errors
 from qa.extractive import ExtractiveAnswerer
-from qa.request import AnswerMode, Request, RetrievalMode, check_paths, check_question
+from qa.request import AnswerMode, AskOptions, Request, RetrievalMode, check_paths, check_question
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings, settings_for
 from qa.types import Answer, Passage
@@ -140,45 +140,29 @@ class QA:
         retrieval: RetrievalMode = "hybrid",
     ) -> list[Passage]:
         """The passages most relevant to `question`, best first ("hybrid", or "dense" / "keyword" alone)."""
-        request = Request.checked(question, k, self.settings.retrieval.top_k, sources, retrieval)
+        request = Request.checked(question, self.settings.retrieval.top_k, k=k, sources=sources, retrieval=retrieval)
         return self._retrieve(self._ready(request), request.question)
 
-    def ask(
-        self,
-        question: str,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-        retrieval: RetrievalMode = "hybrid",
-        history: Sequence[str] = (),
-        mode: AnswerMode | None = None,
-    ) -> Answer:
+    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` with cited sentences, or abstain.
 
         `k` passages are retrieved (default `settings.retrieval.top_k`) from `sources` (default: all),
-        by `retrieval`. `history` holds the conversation's earlier questions, oldest first, so that a
-        follow-up is understood. `mode` is "extractive" or "llm" (default "llm" when a model is
-        configured; see `qa.answering` for the fallback).
+        by `retrieval` ("hybrid", "dense" or "keyword"). `history` holds the conversation's earlier
+        questions, oldest first, so that a follow-up is understood. `mode` is "extractive" or "llm"
+        (default "llm" when a model is configured; see `qa.answering` for the fallback).
 
         Raises:
             IndexMissingError: nothing has been ingested yet.
             QAError: an argument is wrong (`qa.request` names it).
         """
-        *_, final = self.ask_stream(question, k, sources, retrieval, history, mode)
+        *_, final = self.ask_stream(question, **options)
         if not isinstance(final, Answer):  # pragma: no cover - ask_stream always ends with an Answer
             raise TypeError("ask_stream ended without an Answer")
         return final
 
-    def ask_stream(
-        self,
-        question: str,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-        retrieval: RetrievalMode = "hybrid",
-        history: Sequence[str] = (),
-        mode: AnswerMode | None = None,
-    ) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, **options: Unpack[AskOptions]) -> Iterator[str | Answer]:
         """Like `ask`, but yields the answer's text as an LLM writes it, then the final `Answer`."""
-        request = Request.checked(question, k, self.settings.retrieval.top_k, sources, retrieval, history, mode)
+        request = Request.checked(question, self.settings.retrieval.top_k, **options)
         yield from self.answering.stream(self._ready(request))
 
     def _ready(self, request: Request) -> Request:
