@@ -44,25 +44,24 @@ class ParseLimits:
     memory_mb: int
 
 
+@dataclass(eq=False)
 class IndexWriter:
-    """Ingests, removes, checks and repairs one data directory's index, one writer at a time."""
+    """Ingests, removes, checks and repairs one data directory's index, one writer at a time.
 
-    def __init__(
-        self,
-        data_dir: Path,
-        store: ChunkStore,
-        tokenizer: Tokenizer,
-        chunking: ChunkingConfig,
-        limits: ParseLimits,
-        wait: float,
-    ) -> None:
-        """Write `store` (in `data_dir`), waiting up to `wait` seconds for another writer to finish."""
-        self.data_dir = data_dir
-        self.store = store
-        self.tokenizer = tokenizer
-        self.chunking = chunking
-        self.limits = limits
-        self.wait = wait
+    Attributes:
+        data_dir: where the index and its writer lock live.
+        store: the index.
+        tokenizer, chunking: how files are cut into chunks.
+        limits: what one file may cost to parse.
+        wait: seconds to wait for another writer to finish before `WriterBusyError`.
+    """
+
+    data_dir: Path
+    store: ChunkStore
+    tokenizer: Tokenizer
+    chunking: ChunkingConfig
+    limits: ParseLimits
+    wait: float
 
     @cached_property
     def records(self) -> SQLRecordManager:
