@@ -21,8 +21,7 @@ from pathlib import Path
 
 from qa import QA
 from qa.errors import QAError
-from qa.evaluate import default_cache, evaluate, format_value
-from qa.questions import load_question_set
+from qa.evaluation import default_cache, evaluate, format_value, load_question_set
 
 COLUMNS = {  # metric -> column heading in the README
     "hit@1": "hit@1",

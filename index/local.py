@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from index.types import Chunk
+from index.words import content_words
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -41,16 +42,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row')
 MAX_QUERY_TERMS = 10
 COMMON_SHARE = 0.1
 
-STOPWORDS = frozenset(
-    "a about above after again against all am an and any are as at be because been before being "
-    "below between both but by can could did do does doing down during each few for from further had "
-    "has have having he her here hers herself him himself his how i if in into is it its itself just "
-    "me more most my myself no nor not of off on once only or other our ours ourselves out over own "
-    "same she should so some such than that the their theirs them themselves then there these they "
-    "this those through to too under until up very was we were what when where which while who whom "
-    "why will with would you your yours yourself yourselves".split()
-)
-
 
 @dataclass(frozen=True)
 class SentenceVector:
@@ -69,11 +60,6 @@ class DocumentRecord:
     root: str
     sha256: str
     title: str
-
-
-def content_words(text: str) -> list[str]:
-    """The distinct lower-cased words of `text` that are not stopwords, in order."""
-    return list(dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS))
 
 
 def keyword_query(words: Sequence[str]) -> str:

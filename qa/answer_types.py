@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from index.words import split_words
+
 AnswerType = Literal["number", "date", "name", "other"]
 
 _NUMBER = re.compile(
@@ -50,6 +52,6 @@ def offers_answer_type(answer_type: AnswerType, sentence: str, question: str) ->
     pattern = {"number": _NUMBER, "date": _DATE, "name": _NAME}.get(answer_type)
     if pattern is None:
         return False
-    asked = set(re.findall(r"\w+", question.lower()))
+    asked = set(split_words(question))
     start = 1 if answer_type == "name" else 0
     return any(match.group(0).lower() not in asked for match in pattern.finditer(sentence, start))

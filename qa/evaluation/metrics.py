@@ -1,7 +1,7 @@
 """Evaluation metrics: ranking quality by source and by page, answer overlap, abstention, percentiles.
 
 Pure functions: the per-question ones take ranked lists and gold answers, `aggregate` takes the
-per-question records of a run (`qa.evaluate.score_question`) and returns the metrics by name.
+per-question records of a run (`qa.evaluation.scoring.score_question`) and returns the metrics by name.
 """
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ METRIC_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention", "Latency")
 _PUNCTUATION = set(string.punctuation) | set("‘’“”–—")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 PAGE_HIT_AT = 5  # page hit@k is reported at this k and at the run's k
+PERCENTILES = (50, 95)  # latencies are reported at these percentiles, as `retrieval_ms_p50` and so on
+LATENCY_SUFFIXES = tuple(f"_p{p}" for p in PERCENTILES)
 Item = TypeVar("Item", bound=Hashable)
+
+
+def is_latency(name: str) -> bool:
+    """Whether a metric is a latency percentile, in milliseconds."""
+    return name.endswith(LATENCY_SUFFIXES)
 
 
 def metric_group(name: str) -> str:
     """The heading a metric is listed under in summaries and reports."""
-    if name.endswith(("_p50", "_p95")):
+    if is_latency(name):
         return "Latency"
     if name.startswith(("hit@", "page_hit@", "mrr@", "ndcg@", "recall@")):
         return "Retrieval"
@@ -34,7 +41,7 @@ def metric_group(name: str) -> str:
 
 def lower_is_better(name: str) -> bool:
     """Whether a smaller value of the metric is the better one (rates of failure, length, latency)."""
-    return name in LOWER_IS_BETTER or name.endswith(("_p50", "_p95"))
+    return name in LOWER_IS_BETTER or is_latency(name)
 
 
 def normalize_answer(text: str) -> str:
@@ -128,7 +135,8 @@ def aggregate(records: Sequence[dict[str, Any]], k: int) -> dict[str, float | No
     metrics["pass_rate"] = mean([float(r["passed"]) for r in records])
     for key in ("retrieval_ms", "answer_ms"):
         values = [r[key] for r in records]
-        metrics[f"{key}_p50"], metrics[f"{key}_p95"] = percentile(values, 50), percentile(values, 95)
+        for p in PERCENTILES:
+            metrics[f"{key}_p{p}"] = percentile(values, p)
     return {name: (round(v, 4) if v is not None else None) for name, v in metrics.items()}
 
 

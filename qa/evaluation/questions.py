@@ -51,6 +51,11 @@ class QuestionSet:
     docs: Path | None = None
 
 
+def default_cache(data_dir: Path) -> Path:
+    """Where `qa eval` keeps what it derives from question sets: converted BEIR corpora, each set's own index."""
+    return data_dir / "eval"
+
+
 def load_question_set(path: Path, cache_dir: Path) -> QuestionSet:
     """Read a JSONL file, a folder with `questions.jsonl` (and `docs/`), or a BEIR folder.
 

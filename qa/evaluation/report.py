@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from qa.metrics import METRIC_GROUPS, lower_is_better, metric_group
+from qa.evaluation.compare import flipped_ids
+from qa.evaluation.metrics import METRIC_GROUPS, lower_is_better, metric_group
 
 CHART_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention")
 MAX_RANK = 10
@@ -191,17 +192,9 @@ def _question_row(question: dict[str, Any], regressed: bool) -> str:
     )
 
 
-def regressed_ids(questions: Sequence[dict[str, Any]], baseline: dict[str, Any] | None) -> set[str]:
-    """Ids of questions that passed in the baseline and fail now."""
-    if baseline is None:
-        return set()
-    passed_before = {q.get("id") for q in baseline.get("questions", []) if q.get("passed")}
-    return {q["id"] for q in questions if q.get("id") in passed_before and not q.get("passed")}
-
-
 def _questions_section(questions: Sequence[dict[str, Any]], baseline: dict[str, Any] | None) -> str:
     """The failures-only checkbox and the per-question table."""
-    regressed = regressed_ids(questions, baseline)
+    regressed = set(flipped_ids(questions, baseline))
     failures = sum(1 for q in questions if not q.get("passed"))
     rows = "".join(_question_row(q, q.get("id") in regressed) for q in questions)
     head = "".join(f"<th>{h}</th>" for h in ("Id", "Question", "Gold answers", "Gold sources", "Answer", "Rank", ""))

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.local import LocalIndex, SentenceVector, content_words, selective_words
+from index.local import LocalIndex, SentenceVector, selective_words
 from index.types import Chunk
 
 
 def add(index: LocalIndex, *chunks: Chunk) -> None:
     vector = np.ones(4, dtype=np.float32) / 2
     index.add(chunks, [[SentenceVector(c.start, c.end, vector)] for c in chunks])
-
-
-def test_content_words_drop_stopwords_and_repeats() -> None:
-    assert content_words("What is the cause of the cause?") == ["cause"]
 
 
 def test_common_words_are_left_out_of_a_long_keyword_query() -> None:

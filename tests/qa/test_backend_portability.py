@@ -15,8 +15,7 @@ import pytest
 
 from index.backends import BACKENDS, resolve_backend
 from qa import QA
-from qa.evaluate import evaluate
-from qa.questions import QuestionSet, load_question_set
+from qa.evaluation import QuestionSet, evaluate, load_question_set
 
 SCIFACT = Path(__file__).resolve().parents[3] / "shared" / "eval" / "scifact-train"
 QUESTIONS, DOCUMENTS = 60, 240

@@ -10,9 +10,8 @@ import pytest
 from qa import QA
 from qa.cli import main
 from qa.errors import QuestionSetError
-from qa.evaluate import compare, evaluate, format_summary
-from qa.questions import Evidence, load_question_set
-from qa.report import render_report
+from qa.evaluation import compare, evaluate, format_summary, load_question_set, render_report
+from qa.evaluation.questions import Evidence
 
 pytestmark = pytest.mark.chroma_backends
 

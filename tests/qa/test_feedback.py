@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from qa.evaluation.questions import read_questions
 from qa.feedback import export_feedback, record_feedback
-from qa.questions import read_questions
 from qa.types import Answer, Citation
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qa.metrics import (
+from qa.evaluation.metrics import (
     aggregate,
     contains_answer,
     exact_match,
@@ -86,7 +86,7 @@ def test_ranks_work_on_source_page_pairs() -> None:
 
 
 def record(**fields: Any) -> dict[str, Any]:
-    """A per-question record with neutral defaults, as `qa.evaluate.score_question` makes them."""
+    """A per-question record with neutral defaults, as `qa.evaluation.scoring.score_question` makes them."""
     base: dict[str, Any] = {
         "retrieved": [],
         "source_ids": [],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from qa.report import render_report
+from qa.evaluation import render_report
 
 
 def make_question(qid: str, passed: bool = True, gold_rank: int | None = 1, **fields: Any) -> dict[str, Any]:
