@@ -34,7 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from index.loaders import LoadError, load_file
+from index.formats import LoadError, load_file
 from index.pdf import MAX_PDF_PAGES, PdfError, count_pages
 from index.types import Document
 

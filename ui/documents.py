@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from index.loaders import SUPPORTED_SUFFIXES
+from index.formats import SUPPORTED_SUFFIXES
 from qa.errors import QAError
 from qa.service import QA
 from ui.render import escape_text

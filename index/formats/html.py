@@ -1,4 +1,4 @@
-"""HTML -> visible text and title: no script, style, template or hidden elements.
+"""HTML (.html, .htm) -> visible text and title: no script, style, template or hidden elements.
 
 What a reader would see on the page is kept, one line per block (a single <br> inside a
 paragraph wraps its line, so it becomes a space; two in a row end the line); anything a browser
@@ -9,9 +9,12 @@ is dropped, so it can neither be retrieved nor quoted.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, PreformattedString, Tag
+
+from index.formats.base import Parsed
 
 _SPACES = re.compile(r"\s+")
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
@@ -20,6 +23,12 @@ _BLOCK_TAGS = frozenset(
     "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr html legend li main nav ol p "
     "pre section summary table tbody tfoot thead tr ul".split()
 )
+
+
+def load_html(path: Path) -> Parsed:
+    """Read an HTML file's visible text and title."""
+    title, text = parse_html(path.read_bytes())
+    return Parsed(text, title=title)
 
 
 def parse_html(data: bytes) -> tuple[str | None, str]:

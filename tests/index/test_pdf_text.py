@@ -16,7 +16,7 @@ from fpdf.enums import EncryptionMethod
 from pypdf import PdfWriter
 
 from index.chunking import WordPieceTokenizer, split_document
-from index.loaders import LoadError, load_file
+from index.formats import LoadError, load_file
 from index.pdf.hyphens import Hyphens, hyphen_pair
 from index.sentences import split_sentences
 from index.types import Document
