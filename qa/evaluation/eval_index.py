@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.loaders import SUPPORTED_SUFFIXES
+from index.formats import SUPPORTED_SUFFIXES
 from index.store import INDEX_FORMAT
 from qa.errors import UnindexedDocumentsError
 from qa.evaluation.questions import Question, QuestionSet, default_cache
