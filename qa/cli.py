@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from qa.cli_users import add_users_parser, run_users
 from qa.errors import QAError
 from qa.request import ANSWER_MODES, RETRIEVAL_MODES
 from qa.service import QA
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", help="list indexed sources with chunk counts")
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
+    add_users_parser(sub)
     return parser
 
 
@@ -263,6 +265,7 @@ COMMANDS = {
     "check": run_check,
     "sources": run_sources,
     "remove": run_remove,
+    "users": run_users,
 }
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.backends import BackendSetting
@@ -111,8 +111,34 @@ class UISettings(BaseModel):
     port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on")
     max_upload_mb: float = Field(20, gt=0, description="Largest file staff may upload")
     concurrency: int = Field(4, ge=1, le=64, description="Questions answered at the same time; more wait in a queue")
-    users: str | None = Field(None, description="Logins as 'user:password,user2:password2' (set it in the environment)")
-    users_file: Path | None = Field(None, description="File of 'user:password' lines; either setting turns login on")
+    users: str | None = Field(None, description="Refused (plain-text passwords): add users with `qa users add`")
+    users_file: Path | None = Field(None, description="Refused (plain-text passwords): see accounts.file")
+
+    @field_validator("users", "users_file")
+    @classmethod
+    def _refuse_plain_text_logins(cls, value: object) -> object:
+        if value not in (None, ""):
+            raise ValueError(PLAIN_TEXT_LOGINS_REFUSED)
+        return value
+
+
+PLAIN_TEXT_LOGINS_REFUSED = (
+    "plain-text passwords are no longer accepted: unset it and add each user with `qa users add NAME` "
+    "(argon2 hashes in DATA_DIR/users.json); for development only, QA_ACCOUNTS__DEV_PLAINTEXT_USERS "
+    "takes 'user:password,...'"
+)
+
+
+class AccountsSettings(BaseModel):
+    """Login accounts (`qa users`) and how failed logins are slowed down."""
+
+    file: Path | None = Field(None, description="Users, groups and argon2 hashes (default DATA_DIR/users.json)")
+    dev_plaintext_users: str | None = Field(
+        None, description="DEVELOPMENT ONLY: 'user:password,...' plain-text logins, with a warning at start"
+    )
+    max_failures: int = Field(5, ge=1, description="Failed logins per account or address before it is locked")
+    lockout_seconds: float = Field(2, gt=0, description="First lockout; doubles with each further failure")
+    max_lockout_seconds: float = Field(900, gt=0, description="Longest lockout")
 
 
 class Settings(BaseSettings):
@@ -135,6 +161,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
+    accounts: AccountsSettings = AccountsSettings()
 
 
 def load_settings(**overrides: Any) -> Settings:
