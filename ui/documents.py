@@ -1,4 +1,8 @@
-"""The Documents tab: upload files (indexed with progress), list sources, remove one."""
+"""The Documents tab: upload files (indexed with progress), list documents, remove one after confirming.
+
+The list, the Remove choice and the chat's "Search in" choice are read from the index whenever the
+page loads, the tab is opened, or a document is added or removed, so they are never stale.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,18 @@ from typing import Any
 
 import gradio as gr
 
-from index.formats import SUPPORTED_SUFFIXES
+from index.formats import FORMATS, SUPPORTED_SUFFIXES
+from qa.documents import list_documents
 from qa.errors import QAError
 from qa.service import QA
 from ui.render import escape_text
+
+HEADERS = ["Title", "File", "Passages"]
+
+
+def passages(count: int) -> str:
+    """ "1 passage", "2 passages"."""
+    return f"{count} passage" if count == 1 else f"{count} passages"
 
 
 class DocumentManager:
@@ -23,38 +35,58 @@ class DocumentManager:
         self.uploads = qa.settings.data_dir / "uploads"
         self.max_bytes = int(qa.settings.ui.max_upload_mb * 1024 * 1024)
 
-    def render(self) -> None:
-        """Lay out the tab's components and wire their events (inside a Blocks context)."""
+    def render(self, scope: gr.Dropdown) -> tuple[gr.Dataframe, gr.Dropdown]:
+        """Lay out the tab and wire its events (inside a Blocks context); `scope` is the chat's "Search in"."""
+        kinds = ", ".join(f.name for f in FORMATS)
         upload = gr.File(
-            label=f"Upload documents ({', '.join(sorted(SUPPORTED_SUFFIXES))}; up to "
-            f"{self.qa.settings.ui.max_upload_mb:g} MB each)",
+            label=f"Upload documents ({kinds}; up to {self.qa.settings.ui.max_upload_mb:g} MB each)",
             file_count="multiple",
             file_types=sorted(SUPPORTED_SUFFIXES),
             elem_id="upload",
         )
         status = gr.HTML(elem_id="upload-status")
-        table = gr.Dataframe(self.table(), headers=["source", "chunks"], interactive=False, elem_id="sources-table")
-        with gr.Row():
-            choice = gr.Dropdown(choices=list(self.qa.sources()), label="Source", elem_id="remove-choice", scale=4)
-            remove = gr.Button("Remove source", variant="stop", elem_id="remove", scale=1)
-        upload.upload(self.add, [upload], [status, table, choice], concurrency_limit=1, api_visibility="private")
-        remove.click(self.remove, [choice], [status, table, choice], concurrency_limit=1, api_visibility="private")
+        table = gr.Dataframe([], headers=HEADERS, interactive=False, elem_id="sources-table", wrap=True)
+        with gr.Row(equal_height=True):
+            choice = gr.Dropdown([], value=None, label="Document to remove", elem_id="remove-choice", scale=4)
+            remove = gr.Button("Remove…", variant="stop", elem_id="remove", scale=1)
+        with gr.Row(visible=False, elem_id="remove-confirm") as confirm_row:
+            question = gr.HTML(elem_id="remove-question")
+            confirm = gr.Button("Yes, remove it", variant="stop", elem_id="remove-yes", scale=0)
+            cancel = gr.Button("Cancel", elem_id="remove-cancel", scale=0)
+        listing = [table, choice, scope]
+        private: dict[str, Any] = {"api_visibility": "private"}
+        # the work shows one progress bar, on the status; the lists are refreshed after it, without one
+        upload.upload(
+            self.add, [upload], [status, upload], concurrency_limit=1, show_progress_on=[status], **private
+        ).then(self.listing, [scope], listing, show_progress="hidden", **private)
+        remove.click(self.ask_to_remove, [choice], [status, question, confirm_row], **private)
+        confirm.click(self.remove, [choice], [status, confirm_row], concurrency_limit=1, **private).then(
+            self.listing, [scope], listing, show_progress="hidden", **private
+        )
+        cancel.click(lambda: gr.update(visible=False), None, [confirm_row], api_visibility="private")
+        choice.change(lambda: gr.update(visible=False), None, [confirm_row], api_visibility="private")
+        return table, choice
 
-    def table(self) -> list[list[Any]]:
-        """Indexed sources with their chunk counts."""
-        return [[source, n] for source, n in self.qa.sources().items()]
+    def listing(self, scope: list[str] | None = None) -> tuple[Any, Any, Any]:
+        """The table, the Remove choice (nothing chosen) and the chat's "Search in" choice, as indexed now."""
+        documents = list_documents(self.qa)
+        rows = [[d.title, d.source, d.passages] for d in documents]
+        choices = [(f"{d.title} ({d.source})" if d.title != d.source else d.source, d.source) for d in documents]
+        kept = [s for s in scope or [] if s in {d.source for d in documents}]
+        return (
+            gr.update(value=rows or None, headers=HEADERS),
+            gr.update(choices=choices, value=None),
+            gr.update(choices=choices, value=kept),
+        )
 
-    def _refreshed(self, status: str) -> tuple[str, list[list[Any]], Any]:
-        return status, self.table(), gr.update(choices=list(self.qa.sources()), value=None)
-
-    def add(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any]:  # noqa: B008
+    def add(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, None]:  # noqa: B008
         """Check, copy and index uploaded files; report each as indexed or rejected, with the reason."""
         lines = []
         for number, file in enumerate(files or [], start=1):
             path = Path(file)
             progress((number - 1, len(files or [])), desc=f"Indexing {path.name}")
             lines.append(self._add_one(path))
-        return self._refreshed("<ul>" + "".join(lines) + "</ul>")
+        return "<ul>" + "".join(lines) + "</ul>", None  # None: the drop zone is emptied
 
     def _add_one(self, path: Path) -> str:
         name = escape_text(path.name)
@@ -74,8 +106,8 @@ class DocumentManager:
             reason = outcome.reason if outcome else "not indexed"
             target.unlink(missing_ok=True)
             return f'<li class="qa-rejected">Rejected <b>{name}</b>: {escape_text(reason)}</li>'
-        chunks = self.qa.sources().get(path.name, 0)
-        return f'<li class="qa-indexed">Indexed <b>{name}</b> ({outcome.status}, {chunks} chunks)</li>'
+        count = self.qa.sources().get(path.name, 0)
+        return f'<li class="qa-indexed">Indexed <b>{name}</b> ({outcome.status}, {passages(count)})</li>'
 
     def check(self, path: Path) -> str | None:
         """Why a file cannot be uploaded, or None."""
@@ -87,13 +119,31 @@ class DocumentManager:
             return f"{path.stat().st_size / 1e6:.1f} MB is over the {self.qa.settings.ui.max_upload_mb:g} MB limit"
         return None
 
-    def remove(self, source: str | None) -> tuple[str, Any, Any]:
-        """Remove a source from the index (and its uploaded copy)."""
+    def ask_to_remove(self, source: str | None) -> tuple[Any, Any, Any]:
+        """Ask before removing: say what would go; nothing is removed here."""
         if not source:
-            return self._refreshed('<p class="qa-rejected">Choose a source to remove.</p>')
+            return '<p class="qa-rejected">Choose a document to remove first.</p>', gr.skip(), gr.update(visible=False)
+        count = self.qa.sources().get(source)
+        if count is None:
+            return (
+                f'<p class="qa-rejected">{escape_text(source)} is no longer indexed.</p>',
+                gr.skip(),
+                gr.update(visible=False),
+            )
+        question = (
+            f'<p class="qa-confirm">Remove <b>{escape_text(source)}</b> and its {passages(count)} from the index? '
+            "Answers will no longer cite it.</p>"
+        )
+        return "", question, gr.update(visible=True)
+
+    def remove(self, source: str | None) -> tuple[str, Any]:
+        """Remove a confirmed source from the index (and its uploaded copy)."""
+        hidden = gr.update(visible=False)
+        if not source:
+            return '<p class="qa-rejected">Choose a document to remove first.</p>', hidden
         try:
             deleted = self.qa.remove(source)
         except QAError as err:
-            return self._refreshed(f'<p class="qa-rejected">{escape_text(str(err))}</p>')
+            return f'<p class="qa-rejected">{escape_text(str(err))}</p>', hidden
         (self.uploads / source).unlink(missing_ok=True)
-        return self._refreshed(f"<p>Removed <b>{escape_text(source)}</b> ({deleted} chunks).</p>")
+        return f"<p>Removed <b>{escape_text(source)}</b> ({passages(deleted)}).</p>", hidden

@@ -1,13 +1,15 @@
-"""Answers as HTML for the chat and the sources panel. Pure functions, no Gradio.
+"""Answers as HTML for the chat and the sources panel, and as plain text to copy. Pure functions, no Gradio.
 
-Everything that comes from a document or a file name goes through `escape_text`: HTML is
-escaped and so is Markdown syntax, so a source can neither run a script nor pull in an image.
+The chat renders messages as HTML, not Markdown (no autolinks, no LaTeX), and everything that comes
+from a document, a file name or the user goes through `escape_text`: HTML is escaped and so is
+Markdown syntax, so a source can neither run a script nor pull in an image, whatever renders it.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 from qa.types import Answer, Citation, Passage
 
@@ -18,7 +20,7 @@ EMPTY_SOURCES = '<div class="qa-sources-empty">Cited passages appear here.</div>
 # what browser tests and scripts wait for, instead of a fixed time.
 FINAL = '<span class="qa-final"></span>'
 _MARKER = re.compile(r"\[(\d+)\]")
-_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-!|~"})  # one pass: HTML and Markdown
+_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-!|~$"})  # one pass: HTML and Markdown
 
 
 def escape_text(text: str) -> str:
@@ -31,19 +33,51 @@ def cite_id(turn: int, marker: int) -> str:
     return f"cite-{turn}-{marker}"
 
 
+def question_html(question: str) -> str:
+    """The user's message: their text as text (no Markdown: an image link stays a line of text)."""
+    return escape_text(question).replace("\n", "<br>")
+
+
 def answer_html(answer: Answer, turn: int) -> str:
     """The chat message: the answer with each `[n]` a link to its passage in the sources panel."""
     if answer.abstained:
-        return (
+        body = (
             f'<div class="qa-abstained"><strong>{NO_ANSWER_TITLE}.</strong> '
-            "The closest passages are shown beside the chat.</div>" + _footer(answer)
+            "The closest passages are shown beside the chat.</div>"
         )
-    markers = {c.marker for c in answer.citations}
-    parts = []
-    for text, flagged in _flag_unsupported(answer.text, answer.unsupported):
-        html_text = _link_markers(text, markers, turn)
-        parts.append(f'<span class="qa-unsupported" title="{UNSUPPORTED}">{html_text}</span>' if flagged else html_text)
-    return "".join(parts) + _footer(answer)
+    else:
+        markers = {c.marker for c in answer.citations}
+        parts = []
+        for text, flagged in _flag_unsupported(answer.text, answer.unsupported):
+            html_text = _link_markers(text, markers, turn)
+            parts.append(
+                f'<span class="qa-unsupported" title="{UNSUPPORTED}">{html_text}</span>' if flagged else html_text
+            )
+        body = "".join(parts)
+    return f'<div class="qa-answer" data-turn="{turn}">{body}{_footer(answer)}</div>'
+
+
+def copy_html(answer: Answer, titles: Mapping[str, str]) -> str:
+    """The message's Copy control and the plain text it copies (hidden)."""
+    return (
+        f'<div class="qa-actions"><button type="button" class="qa-copy">Copy answer with sources</button></div>'
+        f'<pre class="qa-copy-text" hidden>{escape_text(copy_text(answer, titles))}</pre>'
+    )
+
+
+def copy_text(answer: Answer, titles: Mapping[str, str]) -> str:
+    """The answer as plain text with its `[n]` markers, then one line per cited source with the quote."""
+    if answer.abstained:
+        return f"{NO_ANSWER_TITLE}: {answer.question}"
+    lines = [answer.text.strip()]
+    if answer.citations:
+        lines.append("\nSources:")
+    for citation in answer.citations:
+        where = citation.source + (f", page {citation.page}" if citation.page is not None else "")
+        title = titles.get(citation.source, "")
+        named = f"{title} ({where})" if title else where
+        lines.append(f'[{citation.marker}] {named}: "{citation.quote}"')
+    return "\n".join(lines)
 
 
 def _link_markers(text: str, markers: set[int], turn: int) -> str:
@@ -84,15 +118,15 @@ def _footer(answer: Answer) -> str:
 
 
 def answer_pieces(answer: Answer, turn: int) -> list[str]:
-    """The chat message in growing prefixes, one sentence more each, for streaming."""
+    """The chat message in growing prefixes, one sentence more each, for streaming (the last one whole)."""
     full = answer_html(answer, turn)
     if answer.abstained:
         return [full]
     ends = [m.end() for m in re.finditer(r"\[\d+\]</a>", full)] or [len(full)]
-    return [full[:end] for end in ends[:-1]] + [full]
+    return [full[:end] + "</div>" for end in ends[:-1]] + [full]
 
 
-def highlight(passage: Passage, citations: list[Citation]) -> str:
+def highlight(passage: Passage, citations: Sequence[Citation]) -> str:
     """The passage text, escaped, with the quoted sentences wrapped in <mark>."""
     chunk = passage.chunk
     spans = sorted((c.start - chunk.start, c.end - chunk.start) for c in citations)
@@ -108,35 +142,52 @@ def highlight(passage: Passage, citations: list[Citation]) -> str:
     return "".join(out)
 
 
-def passage_html(passage: Passage, citations: list[Citation], element_id: str) -> str:
-    """One passage card: file name, page, score, and the text with its quotes highlighted."""
+def passage_html(passage: Passage, citations: Sequence[Citation], element_id: str, turn: int, title: str) -> str:
+    """One passage card: document title, file name and page, the text with its quotes highlighted, Open."""
     chunk = passage.chunk
-    page = f" · page {chunk.page}" if chunk.page is not None else ""
+    page = f' · <span class="qa-page-no">page {chunk.page}</span>' if chunk.page is not None else ""
+    label = "Show the page" if chunk.page is not None else "Show in the document"
     return (
         f'<div class="qa-source" id="{element_id}">'
         f'<div class="qa-source-head"><span class="qa-marker">[{passage.rank}]</span> '
-        f'<span class="qa-file">{escape_text(chunk.source)}</span>{page}'
-        f'<span class="qa-score">{passage.score:.2f}</span></div>'
-        f'<div class="qa-passage">{highlight(passage, citations)}</div></div>'
+        f'<span class="qa-title">{escape_text(title or chunk.source)}</span>'
+        f'<div class="qa-where"><span class="qa-file">{escape_text(chunk.source)}</span>{page}</div></div>'
+        f'<div class="qa-passage">{highlight(passage, citations)}</div>'
+        f'<button type="button" class="qa-open" data-turn="{turn}" data-rank="{passage.rank}">{label}</button></div>'
     )
 
 
-def sources_html(answer: Answer, turn: int) -> str:
-    """The sources panel: cited passages with highlighted quotes, then the others folded away."""
+def turn_sources_html(answer: Answer, turn: int, titles: Mapping[str, str], shown: bool) -> str:
+    """One answer's passages: the cited ones with highlighted quotes, then the others folded away."""
     by_marker: dict[int, list[Citation]] = defaultdict(list)
     for citation in answer.citations:
         by_marker[citation.marker].append(citation)
     cited = [p for p in answer.passages if p.rank in by_marker]
     others = [p for p in answer.passages if p.rank not in by_marker]
-    blocks = [f"<h3>{'Closest passages' if answer.abstained else 'Cited passages'}</h3>"]
+    heading = "Closest passages" if answer.abstained else "Cited passages"
+    blocks = [f'<h3>{heading}</h3><p class="qa-asked">for “{escape_text(answer.question)}”</p>']
     if answer.abstained:
         blocks.append(f'<div class="qa-abstained">{NO_ANSWER_TITLE}.</div>')
         cited, others = others, []
-    blocks += [passage_html(p, by_marker[p.rank], cite_id(turn, p.rank)) for p in cited]
+
+    def card(p: Passage, element_id: str) -> str:
+        return passage_html(p, by_marker[p.rank], element_id, turn, titles.get(p.chunk.source, ""))
+
+    blocks += [card(p, cite_id(turn, p.rank)) for p in cited]
     if others:
-        inner = "".join(passage_html(p, [], f"passage-{turn}-{p.rank}") for p in others)
+        inner = "".join(card(p, f"passage-{turn}-{p.rank}") for p in others)
         blocks.append(f"<details><summary>Other retrieved passages ({len(others)})</summary>{inner}</details>")
-    return f'<div class="qa-sources">{"".join(blocks)}</div>'
+    hidden = "" if shown else " hidden"
+    return f'<section class="qa-turn" data-turn="{turn}"{hidden}>{"".join(blocks)}</section>'
+
+
+def sources_html(answers: Sequence[tuple[int, Answer]], titles: Mapping[str, str]) -> str:
+    """The sources panel: every answer's passages, the latest shown (a marker click shows its own answer's)."""
+    if not answers:
+        return EMPTY_SOURCES
+    last = answers[-1][0]
+    sections = "".join(turn_sources_html(a, turn, titles, turn == last) for turn, a in answers)
+    return f'<div class="qa-sources">{sections}</div>'
 
 
 def error_html(message: str) -> str:

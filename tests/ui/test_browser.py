@@ -1,99 +1,21 @@
 """The chat UI end to end in headless Chromium (Debian's `chromium`, driven by Playwright).
 
-One app is started on a free loopback port over a temporary index of `seeds/`; each test
-drives it as a person would.
+The app of `conftest.py` runs on a free loopback port over a temporary index of `seeds/` and a
+PDF; each test drives it as a person would.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
+from ui_driver import ask, free_port, wait_until
 
 from qa import QA
 from ui.app import launch
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEED_FILE = "000_e92089c36fa5833b.txt"
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
-    """Return once `condition()` holds; fail after `timeout` seconds (a bound, not an expected time)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QA]]:
-    """The UI over a fresh index of seeds/, served on 127.0.0.1."""
-    qa = QA(data_dir=tmp_path_factory.mktemp("ui") / "index")
-    qa.ingest(SEEDS)
-    port = free_port()
-    demo = launch(qa, "127.0.0.1", port, block=False)
-    yield f"http://127.0.0.1:{port}/", qa
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is required for the UI tests (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser, app: tuple[str, QA]) -> Iterator[Page]:
-    """A fresh page on the app that records every request it makes and every dialog it opens."""
-    context = browser.new_context(viewport={"width": 1300, "height": 950})
-    page = context.new_page()
-    page.requests = []  # type: ignore[attr-defined]
-    page.dialogs = []  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
-    page.goto(app[0])
-    page.wait_for_selector("#question textarea")
-    yield page
-    context.close()
-
-
-def ask(page: Page, question: str, answers_before: int) -> str:
-    """Type a question, press Ask, wait until the new bot message is final (the UI marks it) and return its text."""
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    page.wait_for_function(
-        """n => {
-            const bots = document.querySelectorAll('#chat .message.bot');
-            return bots.length > n && bots[bots.length - 1].querySelector('.qa-final') !== null;
-        }""",
-        arg=answers_before,
-        timeout=120_000,
-    )
-    return page.locator("#chat .message.bot").last.inner_text()
 
 
 def test_seed_question_is_answered_and_its_citation_shows_the_highlighted_passage(page: Page, tmp_path: Path) -> None:

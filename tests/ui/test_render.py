@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from index.types import Chunk
 from qa.types import Answer, Citation, Passage
-from ui.render import answer_html, answer_pieces, escape_text, sources_html
+from ui.render import answer_html, answer_pieces, copy_text, escape_text, question_html, sources_html
 
 TEXT = "Intro sentence. The bell rings at dusk. <script>alert(1)</script> ![x](http://203.0.113.9/x.png)"
 
@@ -45,21 +45,32 @@ def test_a_marker_with_no_citation_stays_plain_text() -> None:
     assert "qa-cite" not in html and "&#91;7&#93;" in html
 
 
-def test_cited_passage_shows_file_name_and_highlights_the_quote() -> None:
-    html = sources_html(make_answer(), turn=3)
+def panel(answer: Answer, turn: int = 0) -> str:
+    return sources_html([(turn, answer)], {"notes <b>.txt": "Notes on <bells>"})
+
+
+def test_cited_passage_shows_title_file_name_and_highlights_the_quote_without_a_score() -> None:
+    html = panel(make_answer(), turn=3)
     assert 'id="cite-3-1"' in html
     assert "<mark>The bell rings at dusk.</mark>" in html
-    assert "notes &#60;b&#62;.txt" in html
+    assert "notes &#60;b&#62;.txt" in html and "Notes on &#60;bells&#62;" in html
+    assert "0.80" not in html and "qa-score" not in html
+
+
+def test_each_answer_keeps_its_own_passages_and_the_latest_is_shown() -> None:
+    html = sources_html([(0, make_answer()), (1, make_answer(abstained=True))], {})
+    assert 'id="cite-0-1"' in html and '<section class="qa-turn" data-turn="0" hidden>' in html
+    assert '<section class="qa-turn" data-turn="1">' in html
 
 
 def test_document_text_in_the_panel_is_escaped() -> None:
-    html = sources_html(make_answer(), turn=0)
+    html = panel(make_answer())
     assert "<script>" not in html and "&#60;script&#62;" in html
     assert "![x]" not in html and "](" not in html  # no Markdown image can form
 
 
 def test_uncited_passages_are_folded_away() -> None:
-    html = sources_html(make_answer(), turn=0)
+    html = panel(make_answer())
     assert "<details><summary>Other retrieved passages (1)</summary>" in html
     assert html.index("Unrelated text.") > html.index("<details>")
 
@@ -67,9 +78,9 @@ def test_uncited_passages_are_folded_away() -> None:
 def test_abstention_looks_different_and_lists_the_closest_passages() -> None:
     answer = make_answer(abstained=True)
     assert "The sources do not answer this" in answer_html(answer, 0)
-    panel = sources_html(answer, 0)
-    assert "Closest passages" in panel and "qa-abstained" in panel and "Unrelated text." in panel
-    assert "<details>" not in panel
+    shown = panel(answer)
+    assert "Closest passages" in shown and "qa-abstained" in shown and "Unrelated text." in shown
+    assert "<details>" not in shown
 
 
 def test_streamed_pieces_grow_to_the_full_answer() -> None:
@@ -106,3 +117,20 @@ def test_a_fallback_answer_says_why() -> None:
         notice="the language model failed (timeout); showing the extractive answer",
     )
     assert "showing the extractive answer" in answer_html(fallback, 0)
+
+
+def test_latex_delimiters_and_link_syntax_are_escaped() -> None:
+    escaped = escape_text("$$x$$ [a](http://x) <http://y>")
+    assert "$" not in escaped and "](" not in escaped and "<" not in escaped
+
+
+def test_the_question_is_escaped_with_its_line_breaks_kept() -> None:
+    assert question_html("![x](http://203.0.113.9/q.png)\n**b**") == (
+        "&#33;&#91;x&#93;&#40;http://203.0.113.9/q.png&#41;<br>&#42;&#42;b&#42;&#42;"
+    )
+
+
+def test_copy_text_is_plain_text_with_markers_and_one_line_per_cited_source() -> None:
+    text = copy_text(make_answer(), {"notes <b>.txt": "Notes"})
+    assert text == 'The bell rings at dusk. [1]\n\nSources:\n[1] Notes (notes <b>.txt): "The bell rings at dusk."'
+    assert copy_text(make_answer(abstained=True), {}).startswith("The sources do not answer this")

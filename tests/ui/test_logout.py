@@ -1,0 +1,44 @@
+"""With login on, the chat says who is signed in and offers Log out (issue 14, item 8), in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Browser
+from ui_driver import LONG, free_port
+
+from qa import QA
+from ui.app import build_ui
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def test_with_login_on_the_chat_offers_log_out(browser: Browser, tmp_path: Path) -> None:
+    qa = QA(data_dir=tmp_path / "index")
+    qa.ingest(SEEDS)
+    port = free_port()
+    demo = build_ui(qa)  # the login mechanism is launch()'s; any Gradio login shows the button
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, auth=[("alice", "s3cret")], prevent_thread_lock=True, quiet=True
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.fill("input[type=text]", "alice")
+        page.fill("input[type=password]", "s3cret")
+        page.keyboard.press("Enter")
+        logout = page.locator("#logout")
+        logout.wait_for(timeout=LONG)
+        assert "alice" in logout.inner_text()
+        logout.click()
+        page.locator("input[type=password]").wait_for(timeout=LONG)  # back at the login form
+        assert page.locator("#question").count() == 0
+    finally:
+        context.close()
+        demo.close()
+
+
+def test_without_login_there_is_no_log_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#chat").wait_for()
+    assert not page.locator("#logout").is_visible()

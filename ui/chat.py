@@ -1,0 +1,124 @@
+"""The chat's event handlers: answer, render the conversation, feedback, new chat, restore after a reload.
+
+The conversation is a list of turns (`ui.history`): the chat, the sources panel and the feedback
+all follow from it, so clearing it clears them all, and each answer keeps its own passages.
+It is kept in the browser (`gr.BrowserState`), per user when login is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+
+from qa.documents import display_title
+from qa.errors import QAError
+from qa.feedback import record_feedback
+from qa.service import QA
+from qa.types import Answer
+from ui.history import Turn, make_turn, read_turns, saved, turn_answer
+from ui.render import (
+    EMPTY_SOURCES,
+    FINAL,
+    answer_html,
+    answer_pieces,
+    copy_html,
+    error_html,
+    escape_text,
+    question_html,
+    sources_html,
+)
+
+Message = dict[str, Any]
+EMPTY_VIEWER = '<div class="qa-viewer-empty">Click a marker like [1] to see the passage in its document.</div>'
+
+
+class ChatHandlers:
+    """The chat's event handlers, bound to one engine."""
+
+    def __init__(self, qa: QA) -> None:
+        """Answer with `qa`; feedback goes to `feedback.jsonl` in its data directory."""
+        self.qa = qa
+        self.feedback_path = qa.settings.data_dir / "feedback.jsonl"
+
+    def titles(self, answers: Sequence[Answer]) -> dict[str, str]:
+        """A title to show for each source the answers draw on."""
+        titles = {}
+        for answer in answers:
+            for passage in answer.passages:
+                source = passage.chunk.source
+                if source not in titles:
+                    titles[source] = display_title(self.qa, source, passage.chunk.title)
+        return titles
+
+    def render(self, turns: list[Turn]) -> tuple[list[Message], str]:
+        """The chat messages and the sources panel of a conversation."""
+        answers = [(n, a) for n, a in ((n, turn_answer(t)) for n, t in enumerate(turns)) if a is not None]
+        titles = self.titles([a for _, a in answers])
+        messages: list[Message] = []
+        for n, turn in enumerate(turns):
+            answer = turn_answer(turn)
+            body = answer_html(answer, n) + copy_html(answer, titles) if answer else error_html(turn["error"])
+            messages += [
+                {"role": "user", "content": question_html(turn["question"])},
+                {"role": "assistant", "content": body + FINAL},
+            ]
+        return messages, sources_html(answers, titles)
+
+    def respond(
+        self, message: str, turns: list[Turn], k: float, mode: str, scope: list[str] | None, request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
+        """Answer `message`, streaming it as it is written; the sources panel follows."""
+        if not message.strip():
+            return
+        asked = [t["question"] for t in turns]
+        history, _ = self.render(turns)
+        history.append({"role": "user", "content": question_html(message)})
+        written, answer = "", None
+        try:
+            stream = self.qa.ask_stream(message, k=int(k), sources=scope or None, history=asked, mode=mode)  # type: ignore[arg-type]
+            for item in stream:
+                if isinstance(item, str):
+                    written += item
+                    reply = {"role": "assistant", "content": escape_text(written)}
+                    yield [*history, reply], gr.skip(), "", gr.skip(), gr.skip()
+                else:
+                    answer = item
+        except QAError as err:
+            yield from self._finish(turns, make_turn(message, error=str(err)), request)
+            return
+        if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
+            return
+        if not written:
+            for piece in answer_pieces(answer, len(turns))[:-1]:
+                yield [*history, {"role": "assistant", "content": piece}], gr.skip(), "", gr.skip(), gr.skip()
+        yield from self._finish(turns, make_turn(message, answer), request)
+
+    def _finish(self, turns: list[Turn], turn: Turn, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        turns = [*turns, turn]
+        messages, panel = self.render(turns)
+        yield messages, turns, "", panel, saved(turns, _user(request))
+
+    def like(self, turns: list[Turn], data: gr.LikeData) -> None:
+        """Append a thumbs up or down, with the question, answer and citations, to the feedback file."""
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        turn = int(index) // 2  # the chat is always question, answer, question, answer...
+        answer = turn_answer(turns[turn]) if 0 <= turn < len(turns) else None
+        if answer is not None:
+            liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
+            record_feedback(self.feedback_path, answer, liked)
+
+    def new_chat(self, request: gr.Request) -> tuple[Any, ...]:
+        """Forget the conversation: chat, passages, the open document and what the browser keeps."""
+        return [], [], EMPTY_SOURCES, EMPTY_VIEWER, gr.update(value=None, visible=False), saved([], _user(request))
+
+    def restore(self, stored: Any, request: gr.Request) -> tuple[Any, ...]:
+        """The conversation kept in the browser, after a reload (another user's is not shown)."""
+        turns = read_turns(stored, _user(request))
+        messages, panel = self.render(turns)
+        return messages, turns, panel
+
+
+def _user(request: gr.Request | None) -> str | None:
+    return getattr(request, "username", None) if request is not None else None

@@ -1,0 +1,82 @@
+"""A conversation as plain data: one turn per question, kept as JSON (in the browser) and read back.
+
+A turn is `{"question": str, "answer": Answer.to_dict() | None, "error": str}`. Turns come back
+from the browser's storage, so reading them checks their shape and drops what does not fit;
+nothing in them is trusted to name a file (the viewer looks sources up in the index).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.types import Chunk
+from qa.types import Answer, Citation, Passage
+
+MAX_TURNS = 50  # kept per browser; older turns are dropped
+Turn = dict[str, Any]
+
+
+def make_turn(question: str, answer: Answer | None = None, error: str = "") -> Turn:
+    """A turn as stored."""
+    return {"question": question, "answer": answer.to_dict() if answer else None, "error": error}
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """The `Answer` of `Answer.to_dict()` (passage chunks without their page-heading context)."""
+    passages = tuple(
+        Passage(
+            Chunk(p["source"], p.get("title") or "", p["text"], int(p["start"]), int(p["end"]), p.get("page")),
+            float(p.get("score", 0.0)),
+            int(p["rank"]),
+        )
+        for p in data.get("passages", [])
+    )
+    citations = tuple(
+        Citation(
+            int(c["id"]),
+            c["source"],
+            c.get("page"),
+            int(c["start"]),
+            int(c["end"]),
+            c["quote"],
+            float(c.get("score", 0.0)),
+        )
+        for c in data.get("citations", [])
+    )
+    return Answer(
+        question=data["question"],
+        text=data["answer"],
+        citations=citations,
+        passages=passages,
+        abstained=bool(data.get("abstained", False)),
+        mode=data.get("mode", "extractive"),
+        unsupported=tuple(data.get("unsupported", ())),
+        notice=data.get("notice", ""),
+    )
+
+
+def turn_answer(turn: Turn) -> Answer | None:
+    """The turn's answer, or None for a turn that ended in an error."""
+    data = turn.get("answer")
+    return answer_from_dict(data) if isinstance(data, dict) else None
+
+
+def read_turns(saved: Any, user: str | None) -> list[Turn]:
+    """The turns stored for `user` (None: login is off), keeping only well-formed ones."""
+    if not isinstance(saved, dict) or saved.get("user") != user or not isinstance(saved.get("turns"), list):
+        return []
+    turns = []
+    for turn in saved["turns"][-MAX_TURNS:]:
+        try:
+            turn_answer(turn)
+            question = turn["question"]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue
+        if isinstance(question, str):
+            turns.append(make_turn(question, turn_answer(turn), str(turn.get("error") or "")))
+    return turns
+
+
+def saved(turns: list[Turn], user: str | None) -> dict[str, Any]:
+    """What the browser stores: the user it belongs to and their last `MAX_TURNS` turns."""
+    return {"user": user, "turns": turns[-MAX_TURNS:]}

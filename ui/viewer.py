@@ -1,0 +1,146 @@
+"""The document viewer beside the chat: a cited passage shown where it is in its document.
+
+A PDF citation shows its page, rendered when the citation is opened (never per answer), with the
+quoted sentence's area highlighted; other formats show the document's text around the passage
+with the quote highlighted. The document itself can be downloaded. Requests name a turn and a
+passage rank; the source comes from that turn's answer and must be indexed, so no request can
+name a file of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index.pdf.page_image import PdfError, render_page
+from qa.documents import display_title, document_file, document_text, file_changed
+from qa.service import QA
+from qa.types import Citation, Passage
+from ui.history import Turn, turn_answer
+from ui.render import escape_text
+
+CONTEXT_CHARS = 6000  # text shown either side of a passage of a non-PDF document
+
+
+def viewer_html(title: str, where: str, body: str, notice: str = "") -> str:
+    """The viewer's frame: title, file and page, a notice if any, then the page or text."""
+    notice_html = f'<div class="qa-notice">{escape_text(notice)}</div>' if notice else ""
+    return (
+        f'<div class="qa-viewer"><div class="qa-viewer-head"><span class="qa-title">{escape_text(title)}</span>'
+        f'<div class="qa-where">{escape_text(where)}</div></div>{notice_html}'
+        f'<div class="qa-viewer-body">{body}</div></div>'
+    )
+
+
+def text_window(text: str, start: int, end: int, quote: tuple[int, int] | None) -> str:
+    """The text around [start, end) as escaped HTML, the quote (or the whole passage) in a <mark>."""
+    mark_start, mark_end = quote or (start, end)
+    begin = max(0, text.rfind("\n", 0, max(0, start - CONTEXT_CHARS)) + 1) if start > CONTEXT_CHARS else 0
+    stop = text.find("\n", end + CONTEXT_CHARS)
+    stop = len(text) if stop < 0 else stop
+    before = "…" if begin > 0 else ""
+    after = "…" if stop < len(text) else ""
+    return (
+        f'<div class="qa-doc">{before}{escape_text(text[begin:mark_start])}'
+        f'<mark class="qa-doc-quote qa-scroll-target">{escape_text(text[mark_start:mark_end])}</mark>'
+        f"{escape_text(text[mark_end:stop])}{after}</div>"
+    )
+
+
+def page_html(png: bytes, width: int, height: int, page: int, boxes: tuple[tuple[float, ...], ...]) -> str:
+    """The rendered page, with an invisible anchor on the first highlighted box to scroll to."""
+    image = base64.b64encode(png).decode("ascii")
+    anchor = ""
+    if boxes:
+        left, top, right, bottom = boxes[0]
+        anchor = (
+            f'<span class="qa-page-mark qa-scroll-target" style="left:{100 * left / width:.2f}%;'
+            f"top:{100 * top / height:.2f}%;width:{100 * (right - left) / width:.2f}%;"
+            f'height:{100 * (bottom - top) / height:.2f}%"></span>'
+        )
+    return (
+        f'<div class="qa-page" data-page="{page}" data-boxes="{len(boxes)}">'
+        f'<img src="data:image/png;base64,{image}" alt="Page {page} of the document, the quoted sentence highlighted"'
+        f' width="{width}" height="{height}">{anchor}</div>'
+    )
+
+
+class CitationViewer:
+    """Opens the passages of answers in their documents, for one engine."""
+
+    def __init__(self, qa: QA) -> None:
+        """Show documents of `qa`; downloads are copied to a temporary folder Gradio may serve."""
+        self.qa = qa
+        self.downloads = Path(tempfile.mkdtemp(prefix="qa-downloads-"))
+
+    def open(self, request: str, turns: list[Turn]) -> tuple[str, Any]:
+        """The viewer's HTML and download button for a request `{"turn": t, "rank": n}`."""
+        found = self._find(request, turns)
+        if found is None:
+            return _problem("That passage is no longer in this chat."), gr.update(visible=False)
+        passage, citations = found
+        chunk = passage.chunk
+        title = display_title(self.qa, chunk.source, chunk.title)
+        where = chunk.source + (f" · page {chunk.page}" if chunk.page is not None else "")
+        path = document_file(self.qa, chunk.source)
+        if path is None:
+            notice = "The file is no longer where it was indexed from (or it was removed): the passage is shown alone."
+            return viewer_html(title, where, text_window(chunk.text, 0, len(chunk.text), None), notice), gr.update(
+                visible=False
+            )
+        notice = (
+            "The file has changed since it was indexed: the highlight may be off."
+            if file_changed(self.qa, chunk.source, path)
+            else ""
+        )
+        body = self._body(path, passage, citations)
+        return viewer_html(title, where, body, notice), gr.update(
+            value=str(self._downloadable(path)), visible=True, label=f"Download {path.name}"
+        )
+
+    def _find(self, request: str, turns: list[Turn]) -> tuple[Passage, list[Citation]] | None:
+        try:
+            wanted = json.loads(request)
+            turn, rank = int(wanted["turn"]), int(wanted["rank"])
+            answer = turn_answer(turns[turn]) if 0 <= turn < len(turns) else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        passage = next((p for p in answer.passages if p.rank == rank), None) if answer else None
+        if answer is None or passage is None:
+            return None
+        return passage, [c for c in answer.citations if c.marker == rank]
+
+    def _body(self, path: Path, passage: Passage, citations: list[Citation]) -> str:
+        chunk = passage.chunk
+        if path.suffix.lower() == ".pdf" and chunk.page is not None:
+            page = next((c.page for c in citations if c.page is not None), chunk.page)
+            quotes = [c.quote for c in citations if c.page in (page, None)] or [chunk.text]
+            try:
+                image = render_page(path, page, quotes)
+            except PdfError as err:
+                return f'<div class="qa-error">Page {page} cannot be shown: {escape_text(str(err))}</div>'
+            return page_html(image.png, image.width, image.height, page, image.boxes)
+        text = document_text(self.qa, chunk.source)
+        if text[chunk.start : chunk.end] != chunk.text:  # re-indexed since the answer: show the passage alone
+            return text_window(chunk.text, 0, len(chunk.text), None)
+        quote = (min(c.start for c in citations), max(c.end for c in citations)) if citations else None
+        return text_window(text, chunk.start, chunk.end, quote)
+
+    def _downloadable(self, path: Path) -> Path:
+        """A copy of the file in the viewer's temporary folder (Gradio serves files only from allowed places)."""
+        folder = self.downloads / f"{abs(hash((str(path), path.stat().st_mtime_ns))):x}"
+        target = folder / path.name
+        if not target.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        return target
+
+
+def _problem(message: str) -> str:
+    return f'<div class="qa-viewer"><div class="qa-notice">{escape_text(message)}</div></div>'
