@@ -10,12 +10,12 @@ is gone) and the index converges to what an uninterrupted run makes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from langchain_classic.indexes import SQLRecordManager
 
 from index.chroma import collection_sources
-from index.local import DocumentRecord
 from index.records import recorded_sources
 from index.store import ChunkStore
 
@@ -87,6 +87,6 @@ def repair_index(store: ChunkStore, records: SQLRecordManager, report: CheckRepo
             records.delete_keys(sorted(ids))
         record = store.local.document(source)
         if record is not None:
-            store.local.put_document(DocumentRecord(record.source, record.root, STALE, record.title))
+            store.local.put_document(dataclasses.replace(record, sha256=STALE))
     if report.keyword_rows_off:
         store.local.rebuild_keyword_index()

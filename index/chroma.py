@@ -136,3 +136,18 @@ def collection_sources(collection: chromadb.Collection) -> Iterator[tuple[str, s
         if len(page["ids"]) < _PAGE:
             return
         offset += _PAGE
+
+
+def set_missing_metadata(collection: chromadb.Collection, key: str, value: str) -> int:
+    """Give every chunk that lacks metadata `key` the value `value` (no re-embedding); returns how many."""
+    updated, offset = 0, 0
+    while True:
+        page = collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+        metadatas = [dict(m or {}) for m in page["metadatas"] or []]
+        missing = [(i, m) for i, m in zip(page["ids"], metadatas, strict=True) if key not in m]
+        if missing:
+            collection.update(ids=[i for i, _ in missing], metadatas=[{**m, key: value} for _, m in missing])
+            updated += len(missing)
+        if len(page["ids"]) < _PAGE:
+            return updated
+        offset += _PAGE

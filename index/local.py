@@ -3,16 +3,15 @@
 One file holds, per chunk: its row (text, source, page, offsets), its entry in an
 FTS5 keyword index (BM25 ranking inside SQLite, so no Python scan per query),
 and the vectors of its sentences (embedded once at ingest, so answering never
-re-embeds text). It also keeps the manifest of ingested files, used by sync.
+re-embeds text). The manifest of ingested files and their collections, and the meta table, are
+in the same file (`index.manifest`, `index.sqlite_file`).
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from index.manifest import DEFAULT_COLLECTION, Manifest
 from index.types import Chunk
 from index.words import content_words
 
 SCHEMA = """
-PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS chunks (
     rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
     page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
@@ -34,9 +33,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(text, tokenize = 'porter
 CREATE TABLE IF NOT EXISTS sentences (
     chunk_rowid INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, vector BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk_rowid);
-CREATE TABLE IF NOT EXISTS documents (
-    source TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL, title TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
 """
 MAX_QUERY_TERMS = 10
@@ -50,16 +46,6 @@ class SentenceVector:
     start: int
     end: int
     vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """A file in the manifest: where it was ingested from and its content hash."""
-
-    source: str
-    root: str
-    sha256: str
-    title: str
 
 
 def keyword_query(words: Sequence[str]) -> str:
@@ -87,37 +73,17 @@ def _porter() -> Any:
     return snowballstemmer.stemmer("porter")
 
 
-class LocalIndex:
-    """Chunks, keyword index, sentence vectors and file manifest in one SQLite file."""
+class LocalIndex(Manifest):
+    """Chunks, keyword index and sentence vectors, with the file manifest (`Manifest`), in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
-        """Open (or create) the database at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.RLock()
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(chunks)")}
-        if "context" not in columns:  # an index made before chunks had a context
-            try:
-                self._db.execute("ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT ''")
-            except sqlite3.OperationalError as err:  # another process added it first
-                if "duplicate column" not in str(err):
-                    raise
-        self._writes = 0  # PRAGMA data_version only counts other connections' commits
+        """Open (or create) the database at `path`, upgrading one made by an earlier version."""
+        super().__init__(path, SCHEMA)
+        self._add_column("chunks", "context", "TEXT NOT NULL DEFAULT ''")
+        self._add_column("chunks", "collection", f"TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}'")
+        self._db.execute("CREATE INDEX IF NOT EXISTS chunks_collection ON chunks(collection)")
         self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
-        self._sizes: tuple[Any, dict[str, int]] = (None, {})
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            self._writes += 1
+        self._sizes: tuple[Any, tuple[dict[str, int], dict[str, str]]] = (None, ({}, {}))
 
     def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
         """Insert chunks (replacing any with the same id) with their sentence vectors."""
@@ -126,9 +92,9 @@ class LocalIndex:
             for chunk, chunk_sentences in zip(chunks, sentences, strict=True):
                 c = chunk
                 cur = db.execute(
-                    'INSERT INTO chunks (id, source, title, page, start, "end", text, context) '
-                    "VALUES (?,?,?,?,?,?,?,?)",
-                    (c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context),
+                    'INSERT INTO chunks (id, source, title, page, start, "end", text, context, collection) '
+                    "VALUES (?,?,?,?,?,?,?,?,?)",
+                    (c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context, c.collection),
                 )
                 rowid = cur.lastrowid
                 db.execute("INSERT INTO chunk_fts (rowid, text) VALUES (?, ?)", (rowid, chunk.indexed_text))
@@ -151,8 +117,11 @@ class LocalIndex:
             db.executemany("DELETE FROM sentences WHERE chunk_rowid = ?", [(r,) for r in rows])
             db.executemany("DELETE FROM chunks WHERE rowid = ?", [(r,) for r in rows])
 
-    def search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """BM25 keyword search: the best `n` chunk ids with their scores (higher is better)."""
+    def search(
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 keyword search in `sources` and `collections` (None: all): the best `n` chunk ids with their
+        scores (higher is better)."""
         words = content_words(question)
         if len(words) > 3:
             words = selective_words(words, *self._frequencies())
@@ -160,9 +129,10 @@ class LocalIndex:
         if not query:
             return []
         where, params = "chunk_fts MATCH ?", [query]
-        if sources:
-            where += f" AND c.source IN ({','.join('?' * len(sources))})"
-            params += list(sources)
+        for column, values in (("source", sources), ("collection", collections)):
+            if values is not None:
+                where += f" AND c.{column} IN ({','.join('?' * len(values))})"
+                params += list(values)
         sql = (
             "SELECT c.id, -bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
             f"WHERE {where} ORDER BY bm25(chunk_fts) LIMIT ?"
@@ -179,17 +149,21 @@ class LocalIndex:
                 self._vocabulary = (version, {term: doc for term, doc in rows}, self.count())
             return self._vocabulary[1], self._vocabulary[2]
 
-    def _version(self) -> tuple[int, int]:
-        """Changes whenever this database changes, in this process or another."""
-        return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
-
     def source_sizes(self) -> dict[str, int]:
         """Each indexed source's number of chunks, cached until this database changes (the same dict till then)."""
+        return self._sources()[0]
+
+    def source_collections(self) -> dict[str, str]:
+        """Each indexed source's collection, cached as `source_sizes` is."""
+        return self._sources()[1]
+
+    def _sources(self) -> tuple[dict[str, int], dict[str, str]]:
         with self._lock:
             version = self._version()
             if self._sizes[0] != version:
-                rows = self._db.execute("SELECT source, COUNT(*) FROM chunks GROUP BY source")
-                self._sizes = (version, {r[0]: r[1] for r in rows})
+                sql = "SELECT source, collection, COUNT(*) FROM chunks GROUP BY source ORDER BY source"
+                rows = self._db.execute(sql).fetchall()
+                self._sizes = (version, ({r[0]: r[2] for r in rows}, {r[0]: r[1] for r in rows}))
             return self._sizes[1]
 
     def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
@@ -207,9 +181,9 @@ class LocalIndex:
         """Look chunks up by id."""
         with self._lock:
             marks = ",".join("?" * len(ids))
-            sql = f'SELECT id, source, title, text, start, "end", page, context FROM chunks WHERE id IN ({marks})'
-            rows = self._db.execute(sql, list(ids)).fetchall()
-        return {r[0]: Chunk(r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
+            columns = 'id, source, title, text, start, "end", page, context, collection'
+            rows = self._db.execute(f"SELECT {columns} FROM chunks WHERE id IN ({marks})", list(ids)).fetchall()
+        return {r[0]: Chunk(*r[1:]) for r in rows}
 
     def sentences(self, chunk_id: str) -> list[SentenceVector]:
         """The sentences of a chunk, in order, with their vectors."""
@@ -221,11 +195,12 @@ class LocalIndex:
             ).fetchall()
         return [SentenceVector(r[0], r[1], np.frombuffer(r[2], dtype=np.float32)) for r in rows]
 
-    def chunk_counts(self) -> dict[str, int]:
-        """Indexed sources with their number of chunks."""
-        with self._lock:
-            rows = self._db.execute("SELECT source, COUNT(*) FROM chunks GROUP BY source ORDER BY source")
-            return {r[0]: r[1] for r in rows}
+    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
+        """Indexed sources of `collections` (None: all) with their number of chunks, in source order."""
+        sizes, homes = self._sources()
+        if collections is None:
+            return dict(sizes)
+        return {source: n for source, n in sizes.items() if homes[source] in collections}
 
     def chunk_ids(self, source: str) -> list[str]:
         """Ids of one source's chunks."""
@@ -264,68 +239,6 @@ class LocalIndex:
         """Whether no chunk is indexed (a cheap check for every question)."""
         with self._lock:
             return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
-
-    def document(self, source: str) -> DocumentRecord | None:
-        """The manifest entry of a source, if it was ingested."""
-        with self._lock:
-            row = self._db.execute("SELECT source, root, sha256, title FROM documents WHERE source = ?", (source,))
-            found = row.fetchone()
-        return DocumentRecord(*found) if found else None
-
-    def documents_under(self, root: str) -> list[DocumentRecord]:
-        """Manifest entries ingested from folder `root`."""
-        with self._lock:
-            rows = self._db.execute("SELECT source, root, sha256, title FROM documents WHERE root = ?", (root,))
-            return [DocumentRecord(*r) for r in rows]
-
-    def all_documents(self) -> list[DocumentRecord]:
-        """Every manifest entry."""
-        with self._lock:
-            return [DocumentRecord(*r) for r in self._db.execute("SELECT source, root, sha256, title FROM documents")]
-
-    def put_document(self, record: DocumentRecord) -> None:
-        """Record (or update) a file in the manifest."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO documents (source, root, sha256, title) VALUES (?,?,?,?)",
-                (record.source, record.root, record.sha256, record.title),
-            )
-
-    def delete_document(self, source: str) -> None:
-        """Drop a file from the manifest."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM documents WHERE source = ?", (source,))
-
-    def get_meta(self, key: str) -> str | None:
-        """Read a small piece of index metadata."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        """Write a small piece of index metadata."""
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-    def claim_meta(self, key: str, value: str) -> str:
-        """Record `value` under `key` unless a value is there already; return the recorded one.
-
-        One transaction, so two processes opening a new data directory agree on one value.
-        """
-        with self._transaction() as db:
-            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
-            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0])
-
-    def delete_meta(self, key: str) -> None:
-        """Remove a piece of index metadata."""
-        with self._transaction() as db:
-            db.execute("DELETE FROM meta WHERE key = ?", (key,))
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._db.close()
 
 
 def _batched(items: list[str], size: int) -> Iterator[list[str]]:

@@ -8,7 +8,7 @@ Every method reads: none of them changes the index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -30,15 +30,24 @@ class QueryEncoder(Protocol):
 class IndexReader(Protocol):
     """Searches, chunks and stored vectors of one index.
 
-    `sources`, where taken, restricts a search to those sources, inside the search (never by
-    filtering its top hits afterwards).
+    `sources` and `collections`, where taken, restrict a search to those sources and collections
+    (None: no restriction), inside the search, never by filtering its top hits afterwards: that is
+    how a user's question is kept to the collections the user may read.
     """
 
-    def dense_search(self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None) -> list[Hit]:
+    def dense_search(
+        self,
+        vector: np.ndarray,
+        n: int,
+        sources: Sequence[str] | None = None,
+        collections: Collection[str] | None = None,
+    ) -> list[Hit]:
         """The `n` chunks nearest to a unit vector: (id, cosine similarity), best first."""
         ...
 
-    def keyword_search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[Hit]:
+    def keyword_search(
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+    ) -> list[Hit]:
         """The `n` best keyword (BM25) matches of a question: (id, score), best first."""
         ...
 
@@ -54,8 +63,12 @@ class IndexReader(Protocol):
         """Stored chunk vectors by id."""
         ...
 
-    def chunk_counts(self) -> dict[str, int]:
-        """Each indexed source with its number of chunks (the same dict until the index changes)."""
+    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
+        """Each indexed source of `collections` (None: all) with its number of chunks, in source order."""
+        ...
+
+    def source_collections(self) -> dict[str, str]:
+        """Each indexed source's collection."""
         ...
 
     def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:

@@ -8,7 +8,7 @@ the one interface that retrieval and answering use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +18,27 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
-from index.chroma import StoreConfigError, chroma_collection, open_chroma
+from index.chroma import StoreConfigError, chroma_collection, open_chroma, set_missing_metadata
 from index.embedder import Embedder
 from index.local import LocalIndex, SentenceVector
+from index.manifest import DEFAULT_COLLECTION
 from index.sentences import split_sentences
 from index.types import Chunk
 
 EMBEDDER = "embedder"  # index meta key: the identity of the model that made its vectors
+COLLECTIONS = "collections"  # index meta key, set once every chunk in Chroma names its collection
 INDEX_FORMAT = 4  # bump when what is stored per chunk changes (2: sentence vectors; 3: page headings; 4: page run-ons)
 
 
 def chunk_to_document(chunk: Chunk) -> LCDocument:
     """LangChain Document for a chunk; `page` is left out when None (Chroma stores no nulls)."""
-    metadata: dict[str, Any] = {"source": chunk.source, "title": chunk.title, "start": chunk.start, "end": chunk.end}
+    metadata: dict[str, Any] = {
+        "source": chunk.source,
+        "title": chunk.title,
+        "start": chunk.start,
+        "end": chunk.end,
+        "collection": chunk.collection,
+    }
     if chunk.page is not None:
         metadata["page"] = chunk.page
     if chunk.context:
@@ -49,6 +57,7 @@ def document_to_chunk(doc: LCDocument) -> Chunk:
         end=int(meta["end"]),
         page=int(meta["page"]) if "page" in meta else None,
         context=str(meta.get("context", "")),
+        collection=str(meta.get("collection", DEFAULT_COLLECTION)),
     )
 
 
@@ -100,20 +109,30 @@ class ChunkStore(VectorStore):
             self.local.delete(ids)
         return True
 
-    def dense_search(self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
-        """Nearest chunks to a query vector: (id, cosine similarity), best first.
+    def dense_search(
+        self,
+        vector: np.ndarray,
+        n: int,
+        sources: Sequence[str] | None = None,
+        collections: Collection[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks to a query vector in `sources` and `collections` (None: all): (id, cosine), best first.
 
         Asks the collection for ids and distances only (LangChain's search would fetch every hit's
         text and metadata as well, which the local index already has).
         """
-        where: Any = {"source": {"$in": list(sources)}} if sources else None
+        where = _where({"source": sources, "collection": collections})
+        if where == _NOTHING:
+            return []
         got = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
         distances = got["distances"] or [[]]
         return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
 
-    def keyword_search(self, question: str, n: int, sources: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def keyword_search(
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
         """BM25 matches from the SQLite keyword index: (id, score), best first."""
-        return self.local.search(question, n, sources)
+        return self.local.search(question, n, sources, collections)
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored chunk vectors by id."""
@@ -130,9 +149,13 @@ class ChunkStore(VectorStore):
         """A chunk's sentences with their vectors, in text order."""
         return self.local.sentences(chunk_id)
 
-    def chunk_counts(self) -> dict[str, int]:
-        """Each indexed source with its number of chunks, in source order (cached until the index changes)."""
-        return self.local.source_sizes()
+    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
+        """Each indexed source of `collections` (None: all) with its number of chunks, in source order."""
+        return self.local.chunk_counts(collections)
+
+    def source_collections(self) -> dict[str, str]:
+        """Each indexed source's collection."""
+        return self.local.source_collections()
 
     def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
         """Chunks per source holding `words` in a row."""
@@ -158,6 +181,19 @@ class ChunkStore(VectorStore):
         raise TypeError("build a ChunkStore with index.store.open_store(data_dir, embedder)")
 
 
+_NOTHING: dict[str, Any] = {"source": {"$in": []}}  # a filter no chunk passes
+
+
+def _where(filters: dict[str, Collection[str] | None]) -> dict[str, Any] | None:
+    """A Chroma `where` that keeps chunks whose metadata value is in each given set (None: any value)."""
+    clauses = [{key: {"$in": sorted(values)}} for key, values in filters.items() if values is not None]
+    if any(not clause[key]["$in"] for clause in clauses for key in clause):
+        return _NOTHING  # Chroma refuses an empty $in
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else None
+
+
 def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> ChunkStore:
     """Open (or create) the store under `data_dir`, its vectors embedded or on the server at `chroma_url`.
 
@@ -169,6 +205,9 @@ def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None
     try:
         check_embedder(data_dir, local, embedder)
         chroma = open_chroma(data_dir, embedder, local, chroma_url)
+        if local.get_meta(COLLECTIONS) is None:  # an index made before collections: all of it is the default one
+            set_missing_metadata(chroma_collection(chroma), "collection", DEFAULT_COLLECTION)
+            local.set_meta(COLLECTIONS, "1")
     except BaseException:
         local.close()
         raise

@@ -13,6 +13,7 @@ out of step; `index.writer.IndexWriter` notices the unfinished write and repairs
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import queue
 import threading
@@ -28,7 +29,7 @@ from langchain_core.indexing import index
 from index.chunking import ChunkingConfig, Tokenizer, split_document
 from index.discovery import find_files, source_id
 from index.formats import LoadError, load_file
-from index.local import DocumentRecord
+from index.manifest import DEFAULT_COLLECTION, DocumentRecord
 from index.parsing import Parser
 from index.store import ChunkStore, chunk_to_document
 
@@ -75,6 +76,23 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A folder synced into a collection."""
+
+    root: Path
+    collection: str
+
+    @property
+    def prefix(self) -> str:
+        """What starts the name of every source of the collection ("" in the default one)."""
+        return "" if self.collection == DEFAULT_COLLECTION else f"{self.collection}/"
+
+    def source(self, file: Path) -> str:
+        """The source name of a file of the folder."""
+        return self.prefix + source_id(file, self.root)
 
 
 @dataclass(frozen=True)
@@ -142,20 +160,24 @@ class Syncer:
         self.tokenizer = tokenizer
         self.chunking = chunking
 
-    def sync(self, path: Path, progress: Progress | None = None) -> SyncReport:
-        """Bring the index in line with a file or folder.
+    def sync(self, path: Path, progress: Progress | None = None, collection: str = DEFAULT_COLLECTION) -> SyncReport:
+        """Bring `collection` in line with a file or folder.
+
+        Sources are named by their path relative to the folder, after "<collection>/" outside
+        the default collection (so that two collections may hold files of the same name).
 
         Raises:
             FileNotFoundError: `path` does not exist.
         """
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file or folder")
-        root = (path if path.is_dir() else path.parent).resolve()
+        target = _Target((path if path.is_dir() else path.parent).resolve(), collection)
+        root = target.root
         files, skipped = find_files(path)
-        report = SyncReport(files=[FileOutcome(s.path, "skipped", s.reason) for s in skipped])
-        pending = self._plan(files, root, report)
+        report = SyncReport(files=[FileOutcome(target.prefix + s.path, "skipped", s.reason) for s in skipped])
+        pending = self._plan(files, target, report)
         loaded: list[_Loaded] = []
-        docs = prefetch(self._load(pending, report, loaded, progress), PREFETCH_CHUNKS)
+        docs = prefetch(self._load(pending, report, loaded, progress, collection), PREFETCH_CHUNKS)
         result = index(
             docs,
             self.records,
@@ -171,20 +193,23 @@ class Syncer:
         for item, title, n_chunks in loaded:
             if not n_chunks:  # an emptied file: its old chunks are stale
                 report.chunks_deleted += self._delete_chunks(item.source)
-            self.store.local.put_document(DocumentRecord(item.source, str(root), item.sha256, title))
+            self.store.local.put_document(DocumentRecord(item.source, str(root), item.sha256, title, collection))
             report.files.append(FileOutcome(item.source, item.status))
         if path.is_dir():
-            self._delete_missing(root, {source_id(f, root) for f in files}, report)
+            self._delete_missing(target, {target.source(f) for f in files}, report)
         return report
 
-    def _plan(self, files: list[Path], root: Path, report: SyncReport) -> list[_Pending]:
+    def _plan(self, files: list[Path], target: _Target, report: SyncReport) -> list[_Pending]:
         pending = []
         for file in files:
-            source = source_id(file, root)
+            source = target.source(file)
             sha = file_sha256(file)
             known = self.store.local.document(source)
-            if known and known.root != str(root):
+            if known and known.root != str(target.root):
                 reason = f"a source named {source} is already indexed from {known.root}; remove it first"
+                report.files.append(FileOutcome(source, "failed", reason))
+            elif known and known.collection != target.collection:
+                reason = f"{source} is already indexed in the collection {known.collection}; remove it first"
                 report.files.append(FileOutcome(source, "failed", reason))
             elif known and known.sha256 == sha:
                 report.files.append(FileOutcome(source, "unchanged"))
@@ -193,7 +218,12 @@ class Syncer:
         return pending
 
     def _load(
-        self, pending: list[_Pending], report: SyncReport, loaded: list[_Loaded], progress: Progress | None
+        self,
+        pending: list[_Pending],
+        report: SyncReport,
+        loaded: list[_Loaded],
+        progress: Progress | None,
+        collection: str,
     ) -> Iterator[LCDocument]:
         """Parse and chunk pending files (in a background thread: see `prefetch`); no writes here."""
         for done, item in enumerate(pending, start=1):
@@ -206,10 +236,10 @@ class Syncer:
                 continue
             chunks = split_document(document, self.tokenizer, self.chunking)
             loaded.append((item, document.title, len(chunks)))
-            yield from (chunk_to_document(chunk) for chunk in chunks)
+            yield from (chunk_to_document(dataclasses.replace(chunk, collection=collection)) for chunk in chunks)
 
-    def _delete_missing(self, root: Path, present: set[str], report: SyncReport) -> None:
-        for record in self.store.local.documents_under(str(root)):
+    def _delete_missing(self, target: _Target, present: set[str], report: SyncReport) -> None:
+        for record in self.store.local.documents_under(str(target.root), target.collection):
             if record.source not in present:
                 report.chunks_deleted += self.remove(record.source)
                 report.files.append(FileOutcome(record.source, "deleted"))

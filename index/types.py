@@ -59,6 +59,7 @@ class Chunk:
     end: int
     page: int | None = None
     context: str = field(default="", repr=False)
+    collection: str = "default"  # index.manifest.DEFAULT_COLLECTION; not part of the id (the source names it)
 
     @property
     def id(self) -> str:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from index.chunking import ChunkingConfig, Tokenizer
 from index.lock import writer_lock
+from index.manifest import DEFAULT_COLLECTION
 from index.store import ChunkStore, record_embedder
 
 if TYPE_CHECKING:  # the sync stack (LangChain indexing, SQLAlchemy) loads only when an index is written
@@ -84,15 +85,17 @@ class IndexWriter:
 
         return Syncer(self.store, self.records, self.tokenizer, self.chunking, self.parser)
 
-    def ingest(self, targets: Sequence[Path], progress: Progress | None = None) -> list[SyncReport]:
-        """Sync each file or folder into the index.
+    def ingest(
+        self, targets: Sequence[Path], progress: Progress | None = None, collection: str = DEFAULT_COLLECTION
+    ) -> list[SyncReport]:
+        """Sync each file or folder into `collection` of the index.
 
         Raises:
             WriterBusyError: another writer holds the index past `wait`.
             ParserStartError: the parsing worker cannot start.
         """
         with self.writing(), self.parser:  # the parsing worker stops with the ingest
-            return [self.syncer.sync(target, progress) for target in targets]
+            return [self.syncer.sync(target, progress, collection) for target in targets]
 
     def remove(self, source: str) -> int:
         """Delete a source's chunks and manifest entry; returns the number of chunks deleted."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from qa.errors import ConfigError, QAError
+from qa.permissions import User
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,6 @@ MAX_PASSWORD = 1024  # longer ones are refused at login without being hashed
 
 class AccountError(QAError):
     """A user or group name, or a password, is not acceptable; the message says why."""
-
-
-@dataclass(frozen=True)
-class User:
-    """Who logged in: a name, the groups it belongs to, and whether it administers every collection."""
-
-    name: str
-    groups: frozenset[str] = frozenset()
-    admin: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from index.manifest import DEFAULT_COLLECTION
+from qa.cli_collections import add_collections_parser, run_collections
 from qa.cli_users import add_users_parser, run_users
 from qa.errors import QAError
 from qa.request import ANSWER_MODES, RETRIEVAL_MODES
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="index files or folders (default: seeds/)")
     ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar or back-end line")
+    ingest.add_argument("--collection", default=DEFAULT_COLLECTION, help="collection to sync into (default: default)")
 
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
@@ -66,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
     add_users_parser(sub)
+    add_collections_parser(sub)
     return parser
 
 
@@ -88,7 +92,9 @@ def run_ingest(qa: QA, args: argparse.Namespace) -> int:
     if not args.quiet:
         print(qa.embedder.choice.describe(), file=sys.stderr)
     with _progress_bar(args.quiet, "file") as update:
-        reports = qa.ingest(*args.paths, progress=lambda done, total, _source: update(done, total))
+        reports = qa.ingest(
+            *args.paths, progress=lambda done, total, _source: update(done, total), collection=args.collection
+        )
     failed = 0
     for target, report in zip(args.paths or [qa.settings.seeds_dir], reports, strict=True):
         for outcome in report.files:
@@ -234,7 +240,7 @@ def run_ui(qa: QA, args: argparse.Namespace) -> int:
 
     if not qa.sources():
         print(f"the index is empty: ingesting {qa.settings.seeds_dir}", file=sys.stderr)
-        run_ingest(qa, argparse.Namespace(paths=[], quiet=False))
+        run_ingest(qa, argparse.Namespace(paths=[], quiet=False, collection=DEFAULT_COLLECTION))
     host, port = args.host or qa.settings.ui.host, args.port or qa.settings.ui.port
     print(qa.embedder.choice.describe(), file=sys.stderr)
     print(f"chat UI on http://{host}:{port} (Ctrl+C to stop)", file=sys.stderr)
@@ -266,6 +272,7 @@ COMMANDS = {
     "sources": run_sources,
     "remove": run_remove,
     "users": run_users,
+    "collections": run_collections,
 }
 
 if __name__ == "__main__":

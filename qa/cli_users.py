@@ -17,7 +17,8 @@ import argparse
 import getpass
 import sys
 
-from qa.accounts import AccountError, AccountsFile, User, check_new_password, parse_groups, users_file
+from qa.accounts import AccountError, AccountsFile, check_new_password, parse_groups, users_file
+from qa.permissions import User
 from qa.service import QA
 
 

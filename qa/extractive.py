@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.reader import IndexReader
-from index.words import content_words as content_terms  # each word once, as lexical_scores keeps them
-from index.words import stem_match as _matches
+from index.words import content_words, stem_match
 from qa.answer_types import offers_answer_type, question_type
 from qa.types import SOURCES_DO_NOT_ANSWER, Answer, Citation, Passage
 
@@ -54,11 +53,11 @@ class Candidate:
 
 def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
     """IDF-weighted share of the question's content words found in each sentence."""
-    terms = list(dict.fromkeys(content_terms(question)))
+    terms = content_words(question)  # each word once
     if not terms or not sentences:
         return [0.0] * len(sentences)
     word_sets = [set(re.findall(r"\w+", s.lower())) for s in sentences]
-    hits = [[_matches(t, words) for t in terms] for words in word_sets]
+    hits = [[stem_match(t, words) for t in terms] for words in word_sets]
     n = len(sentences)
     weights = [math.log(1 + n / (1 + sum(row[j] for row in hits))) for j in range(len(terms))]
     total = sum(weights)

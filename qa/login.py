@@ -22,8 +22,9 @@ from typing import Any, Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from qa.accounts import MAX_PASSWORD, AccountsFile, Credentials, User, check_name, users_file
+from qa.accounts import MAX_PASSWORD, AccountsFile, Credentials, check_name, users_file
 from qa.errors import ConfigError, QAError
+from qa.permissions import User
 from qa.settings import Settings
 from qa.throttle import LoginThrottle, Strike
 

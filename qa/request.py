@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal, TypedDict, get_args
 
 from qa.errors import IngestError, QAError, SourceNotFoundError
+from qa.permissions import ADMIN, User
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50  # passages per question at most
@@ -29,6 +30,7 @@ class AskOptions(TypedDict, total=False):
     retrieval: RetrievalMode
     history: Sequence[str]
     mode: AnswerMode | None
+    user: User
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Request:
         retrieval: how passages are found.
         history: earlier questions of the conversation, oldest first.
         mode: how the answer is written, or None for the engine's default.
+        user: who asks (`qa.permissions`): only collections this user may read are searched.
+        collections: those collections by name, or None for all (set by the engine from `user`).
     """
 
     question: str
@@ -50,6 +54,8 @@ class Request:
     retrieval: RetrievalMode = "hybrid"
     history: tuple[str, ...] = ()
     mode: AnswerMode | None = None
+    user: User = ADMIN
+    collections: frozenset[str] | None = None
 
     @classmethod
     def checked(
@@ -61,6 +67,7 @@ class Request:
         retrieval: object = "hybrid",
         history: object = (),
         mode: object = None,
+        user: object = ADMIN,
     ) -> Request:
         """A request from untrusted arguments.
 
@@ -77,6 +84,7 @@ class Request:
             retrieval=retrieval,  # type: ignore[arg-type]  # checked above
             history=_check_history(history),
             mode=mode,  # type: ignore[arg-type]  # checked above
+            user=_check_user(user),
         )
 
     def require_known(self, indexed: Collection[str]) -> None:
@@ -117,6 +125,12 @@ def _check_sources(sources: object) -> tuple[str, ...] | None:
     if isinstance(sources, str) or not isinstance(sources, Collection) or not all(isinstance(s, str) for s in sources):
         raise QAError(f"sources: must be a list of source names, got {sources!r}")
     return tuple(sources) or None
+
+
+def _check_user(user: object) -> User:
+    if not isinstance(user, User):
+        raise QAError(f"user: must be a qa.permissions.User, got {type(user).__name__}")
+    return user
 
 
 def _check_choice(field: str, value: object, allowed: Sequence[str]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -62,7 +63,12 @@ class HybridRetriever:
         return named_sources(question, self._names[1], outside_share)
 
     def retrieve(
-        self, question: str, k: int, sources: Sequence[str] | None = None, retrieval: RetrievalMode = "hybrid"
+        self,
+        question: str,
+        k: int,
+        sources: Sequence[str] | None = None,
+        retrieval: RetrievalMode = "hybrid",
+        collections: Collection[str] | None = None,
     ) -> list[Passage]:
         """The best `k` passages, each scored by its cosine similarity to the question.
 
@@ -75,11 +81,16 @@ class HybridRetriever:
         scopes: list[Sequence[str] | None] = [sources]
         query = question
         named = self.named(question) if sources is None and self.prefer_named else Naming()
+        if named.sources and collections is not None:  # only the documents this reader may read
+            homes = self.store.source_collections()
+            named = dataclasses.replace(named, sources=tuple(s for s in named.sources if homes.get(s) in collections))
         if named.sources:
             scopes, query = [None, named.sources], named.without_names(question)
         # the keyword side runs while the question is embedded (SQLite, Chroma and torch release the GIL)
         pending = [
-            self._pool.submit(self._keyword_search, query, n, scope, 2 * k) if retrieval != "dense" else None
+            self._pool.submit(self._keyword_search, query, n, scope, collections, 2 * k)
+            if retrieval != "dense"
+            else None
             for scope in scopes
         ]
         vector = self.encoder.query_vector(question)
@@ -87,7 +98,7 @@ class HybridRetriever:
         cosines: dict[str, float] = {}
         keyword_vectors: dict[str, np.ndarray] = {}
         for scope, keyword_search in zip(scopes, pending, strict=True):
-            dense = self.store.dense_search(vector, n, scope) if retrieval != "keyword" else []
+            dense = self.store.dense_search(vector, n, scope, collections) if retrieval != "keyword" else []
             keyword, found_vectors = keyword_search.result() if keyword_search else ([], {})
             rankings += [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
             cosines.update(dense)
@@ -103,10 +114,10 @@ class HybridRetriever:
         ]
 
     def _keyword_search(
-        self, question: str, n: int, sources: Sequence[str] | None, prefetch: int
+        self, question: str, n: int, sources: Sequence[str] | None, collections: Collection[str] | None, prefetch: int
     ) -> tuple[list[tuple[str, float]], dict[str, np.ndarray]]:
         """BM25 hits, weak ones dropped, and the stored vectors of the best `prefetch` (to score them by cosine)."""
-        hits = self.store.keyword_search(question, n, sources)
+        hits = self.store.keyword_search(question, n, sources, collections)
         if hits:  # weak keyword matches (a common word only) are noise next to a strong one
             hits = [(i, score) for i, score in hits if score >= self.keyword_floor * hits[0][1]]
         return hits, self.store.vectors([i for i, _ in hits[:prefetch]])

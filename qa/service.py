@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
 from index.embedder import Embedder
+from index.manifest import DEFAULT_COLLECTION
 from index.store import ChunkStore
 from qa import components
 from qa.answering import Answering
-from qa.errors import IndexMissingError, SourceNotFoundError, writer_errors
+from qa.errors import IndexMissingError, writer_errors
 from qa.extractive import ExtractiveAnswerer
+from qa.library import Library
+from qa.permissions import ADMIN, User, require_change
 from qa.request import AnswerMode, AskOptions, Request, RetrievalMode, check_paths, check_question
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings, settings_for
@@ -92,28 +96,38 @@ class QA:
         """Chooses between the extractive answer, the LLM's, and the fallback."""
         return Answering(self._retrieve, self.embedder, self.answerer, lambda: self.llm_answerer, self.default_mode)
 
+    @cached_property
+    def library(self) -> Library:
+        """Collections and their sources, as each user may see and change them: `collections(user)`,
+        `create(name, user, ...)`, `document_file(source, user)`."""
+        return Library(self.store)
+
     @property
     def default_mode(self) -> AnswerMode:
         """ "llm" when a language model is configured, else "extractive"."""
         configured = self._chat_model is not None or self.settings.llm.provider != "none"
         return "llm" if configured else "extractive"
 
-    def ingest(self, *paths: str | Path, progress: Progress | None = None) -> list[SyncReport]:
-        """Sync files or folders into the index (default: the seeds folder); see `index.sync`.
+    def ingest(
+        self,
+        *paths: str | Path,
+        progress: Progress | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        user: User = ADMIN,
+    ) -> list[SyncReport]:
+        """Sync files or folders (default: the seeds folder) into a collection `user` may change; see `index.sync`.
 
-        Raises:
-            IngestError: a path does not exist, or another ingest holds the index past `writer_wait`.
-            ConfigError: the parsing worker process cannot start (a broken installation).
+        Raises `IngestError` (a path does not exist; another ingest holds the index past `writer_wait`),
+        `PermissionDeniedError`, or `ConfigError` (the parsing worker cannot start).
         """
         targets = check_paths(paths) or [self.settings.seeds_dir]
+        self.library.writable(collection, user)
         with writer_errors():
-            return self.writer.ingest(targets, progress)
+            return self.writer.ingest(targets, progress, collection)
 
     def check(self, repair: bool = False) -> CheckReport:
-        """Compare the index's stores; with `repair`, purge what disagrees for the next ingest to restore.
-
-        Raises `IngestError` if an ingest is writing the index (after `settings.writer_wait` seconds).
-        """
+        """Compare the index's stores; with `repair`, purge what disagrees for the next ingest to restore
+        (`IngestError` if an ingest is writing the index after `settings.writer_wait` seconds)."""
         from index.check import CheckReport
 
         if not self._index_exists():
@@ -121,16 +135,16 @@ class QA:
         with writer_errors():
             return self.writer.check(repair)
 
-    def remove(self, source: str) -> int:
-        """Remove a source from the index; returns how many chunks were deleted (`SourceNotFoundError`)."""
-        if source not in self.sources():
-            raise SourceNotFoundError(f"{source!r} is not indexed; `qa sources` lists what is")
+    def remove(self, source: str, user: User = ADMIN) -> int:
+        """Remove a source `user` may change; returns how many chunks were deleted (`SourceNotFoundError`, also
+        for a source `user` may not read, or `PermissionDeniedError`)."""
+        require_change(user, self.library.collection_of(source, user))  # a missing index holds no source
         with writer_errors():
             return self.writer.remove(source)
 
-    def sources(self) -> dict[str, int]:
-        """Indexed sources with their chunk counts."""
-        return dict(self.store.chunk_counts()) if self._index_exists() else {}
+    def sources(self, user: User = ADMIN) -> dict[str, int]:
+        """The sources `user` may read, with their chunk counts."""
+        return self.library.sources(user) if self._index_exists() else {}
 
     def retrieve(
         self,
@@ -138,10 +152,12 @@ class QA:
         k: int | None = None,
         sources: Sequence[str] | None = None,
         retrieval: RetrievalMode = "hybrid",
+        user: User = ADMIN,
     ) -> list[Passage]:
-        """The passages most relevant to `question`, best first ("hybrid", or "dense" / "keyword" alone)."""
-        request = Request.checked(question, self.settings.retrieval.top_k, k=k, sources=sources, retrieval=retrieval)
-        return self._retrieve(self._ready(request), request.question)
+        """The passages most relevant to `question` that `user` may read, best first (see `ask`)."""
+        options = AskOptions(k=k, sources=sources, retrieval=retrieval, user=user)
+        request = self._ready(Request.checked(question, self.settings.retrieval.top_k, **options))
+        return self._retrieve(request, request.question)
 
     def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` with cited sentences, or abstain.
@@ -151,9 +167,7 @@ class QA:
         questions, oldest first, so that a follow-up is understood. `mode` is "extractive" or "llm"
         (default "llm" when a model is configured; see `qa.answering` for the fallback).
 
-        Raises:
-            IndexMissingError: nothing has been ingested yet.
-            QAError: an argument is wrong (`qa.request` names it).
+        Raises `IndexMissingError` (nothing ingested yet) or `QAError` (`qa.request` names the wrong argument).
         """
         *_, final = self.ask_stream(question, **options)
         if not isinstance(final, Answer):  # pragma: no cover - ask_stream always ends with an Answer
@@ -166,18 +180,20 @@ class QA:
         yield from self.answering.stream(self._ready(request))
 
     def _ready(self, request: Request) -> Request:
-        """The request, once the index exists and holds every source it names."""
+        """The request with the collections its user may read, once the index holds every source it names."""
         if not self._index_exists() or self.store.is_empty():
             raise IndexMissingError(
                 f"nothing is indexed in {self.settings.data_dir} yet; run `qa ingest` (or `qa ingest PATH`) first"
             )
+        collections = self.library.readable(request.user)
         if request.sources:
-            request.require_known(self.store.chunk_counts())
-        return request
+            request.require_known(self.store.chunk_counts(collections))
+        return dataclasses.replace(request, collections=collections)
 
     def _retrieve(self, request: Request, query: str) -> list[Passage]:
         """Passages for the request, searched with `query` (the question, or a model's rewording of it)."""
-        return self.retriever.retrieve(check_question(query), request.k, request.sources, request.retrieval)
+        query = check_question(query)
+        return self.retriever.retrieve(query, request.k, request.sources, request.retrieval, request.collections)
 
     def _index_exists(self) -> bool:
         return (self.settings.data_dir / "local.sqlite").is_file()

@@ -63,7 +63,8 @@ def test_two_data_dirs_on_one_server_do_not_see_each_others_chunks(chroma_server
 def test_a_data_dir_reopened_later_finds_its_own_collection(chroma_server: str, tmp_path: Path) -> None:
     QA(data_dir=tmp_path / "index", chroma_url=chroma_server).ingest(folder(tmp_path, "alpha.txt", ALPHA))
     reopened = QA(data_dir=tmp_path / "index", chroma_url=chroma_server)
-    assert reopened.retrieve("When was the reactor commissioned?", k=1, retrieval="dense")[0].chunk.source == "alpha.txt"
+    passages = reopened.retrieve("When was the reactor commissioned?", k=1, retrieval="dense")
+    assert passages[0].chunk.source == "alpha.txt"
 
 
 def test_an_unreachable_server_is_a_config_error_saying_how_to_start_one(tmp_path: Path) -> None:

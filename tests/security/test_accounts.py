@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from qa.accounts import AccountError, AccountsFile, User, users_file
+from qa.accounts import AccountError, AccountsFile, users_file
 from qa.cli import main
 from qa.errors import ConfigError
 from qa.login import Authenticator, ClientAddressMiddleware, build_authenticator, client_address
+from qa.permissions import User
 from qa.settings import Settings, load_settings
 from qa.throttle import LoginThrottle
 
