@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.types import Chunk
+from qa.injection import addresses_assistant
 
 MARKER = re.compile(r"\s*\[(\d+)\]")  # a citation marker "[n]", with the space before it
 SOURCES_DO_NOT_ANSWER = "The sources do not answer this question."  # an abstention's answer text
@@ -20,6 +21,11 @@ class Passage:
     score: float  # cosine similarity to the question, higher is better
     rank: int  # 1-based: the n an answer cites as [n]
 
+    @property
+    def addresses_assistant(self) -> bool:
+        """Whether the passage holds text that tries to steer an assistant (shown flagged, never followed)."""
+        return addresses_assistant(self.chunk.text)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         c = self.chunk
@@ -32,6 +38,7 @@ class Passage:
             "end": c.end,
             "text": c.text,
             "score": round(self.score, 4),
+            "addresses_assistant": self.addresses_assistant,
         }
 
 
