@@ -52,19 +52,20 @@ class ChatHandlers:
                     titles[source] = display_title(self.qa, source, passage.chunk.title)
         return titles
 
-    def render(self, turns: list[Turn]) -> tuple[list[Message], str]:
-        """The chat messages and the sources panel of a conversation."""
-        answers = [(n, a) for n, a in ((n, turn_answer(t)) for n, t in enumerate(turns)) if a is not None]
-        titles = self.titles([a for _, a in answers])
+    def render(self, turns: list[Turn], panel: bool = True) -> tuple[list[Message], str]:
+        """The chat messages and (unless `panel` is False) the sources panel of a conversation."""
+        answers = [turn_answer(turn) for turn in turns]
+        titles = self.titles([a for a in answers if a is not None])
         messages: list[Message] = []
-        for n, turn in enumerate(turns):
-            answer = turn_answer(turn)
-            body = answer_html(answer, n) + copy_html(answer, titles) if answer else error_html(turn["error"])
-            messages += [
-                {"role": "user", "content": question_html(turn["question"])},
-                {"role": "assistant", "content": body + FINAL},
-            ]
-        return messages, sources_html(answers, titles)
+        for n, (turn, answer) in enumerate(zip(turns, answers, strict=True)):
+            messages += self._pair(turn["question"], answer, turn["error"], n, titles)
+        shown = sources_html([(n, a) for n, a in enumerate(answers) if a is not None], titles) if panel else ""
+        return messages, shown
+
+    @staticmethod
+    def _pair(question: str, answer: Answer | None, error: str, turn: int, titles: dict[str, str]) -> list[Message]:
+        body = answer_html(answer, turn) + copy_html(answer, titles) if answer else error_html(error)
+        return [{"role": "user", "content": question_html(question)}, {"role": "assistant", "content": body + FINAL}]
 
     def respond(
         self, message: str, turns: list[Turn], k: float, mode: str, scope: list[str] | None, request: gr.Request
@@ -73,8 +74,8 @@ class ChatHandlers:
         if not message.strip():
             return
         asked = [t["question"] for t in turns]
-        history, _ = self.render(turns)
-        history.append({"role": "user", "content": question_html(message)})
+        earlier, _ = self.render(turns, panel=False)
+        history = [*earlier, {"role": "user", "content": question_html(message)}]
         written, answer = "", None
         try:
             stream = self.qa.ask_stream(message, k=int(k), sources=scope or None, history=asked, mode=mode)  # type: ignore[arg-type]
@@ -86,19 +87,22 @@ class ChatHandlers:
                 else:
                     answer = item
         except QAError as err:
-            yield from self._finish(turns, make_turn(message, error=str(err)), request)
+            yield self._finish(earlier, turns, make_turn(message, error=str(err)), request)
             return
         if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
             return
         if not written:
             for piece in answer_pieces(answer, len(turns))[:-1]:
                 yield [*history, {"role": "assistant", "content": piece}], gr.skip(), "", gr.skip(), gr.skip()
-        yield from self._finish(turns, make_turn(message, answer), request)
+        yield self._finish(earlier, turns, make_turn(message, answer), request)
 
-    def _finish(self, turns: list[Turn], turn: Turn, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+    def _finish(self, earlier: list[Message], turns: list[Turn], turn: Turn, request: gr.Request) -> tuple[Any, ...]:
+        """The outputs once a question is answered: earlier messages are kept, only the new turn is rendered."""
         turns = [*turns, turn]
-        messages, panel = self.render(turns)
-        yield messages, turns, "", panel, saved(turns, _user(request))
+        answers = [(n, a) for n, a in enumerate(map(turn_answer, turns)) if a is not None]
+        titles = self.titles([a for _, a in answers])
+        messages = earlier + self._pair(turn["question"], turn_answer(turn), turn["error"], len(turns) - 1, titles)
+        return messages, turns, "", sources_html(answers, titles), saved(turns, _user(request))
 
     def like(self, turns: list[Turn], data: gr.LikeData) -> None:
         """Append a thumbs up or down, with the question, answer and citations, to the feedback file."""

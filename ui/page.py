@@ -106,9 +106,14 @@ def build_ui(qa: QA) -> gr.Blocks:
         cleared = [chat, turns, sources, viewer, download, stored]
         chat.clear(chat_handlers.new_chat, None, cleared, api_visibility="private")
         new_chat.click(chat_handlers.new_chat, None, cleared, api_visibility="private")
-        open_button.click(citations.open, [open_request, turns], [viewer, download], api_visibility="private").then(
-            None, js=SCROLL_JS
-        )
+        open_button.click(
+            citations.open,
+            [open_request, turns],
+            [viewer, download],
+            concurrency_limit=2,
+            trigger_mode="always_last",
+            api_visibility="private",
+        ).then(None, js=SCROLL_JS)
         listing = [table, choice, scope]
         demo.load(chat_handlers.restore, [stored], [chat, turns, sources], api_visibility="private")
         demo.load(documents.listing, [scope], listing, show_progress="hidden", api_visibility="private")

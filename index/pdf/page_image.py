@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 
 from index.pdf.pdfium import _LOCK, PdfError, _Frame, _opened, _page_chars
 
+MAX_PIXELS = 20_000_000  # a page of absurd proportions is rendered smaller rather than filling memory
 MIN_MATCH = 12  # letters and digits: a shorter leading part of a quote is too likely to match by chance
 HIGHLIGHT_FILL = (255, 208, 0, 96)
 HIGHLIGHT_EDGE = (191, 120, 0, 255)
@@ -85,6 +86,7 @@ def render_page(path: Path, page_number: int, quotes: Sequence[str] = (), width:
             frame = _Frame(page)
             shown_width = frame.height if frame.degrees in (90, 270) else frame.width
             scale = min(3.0, max(0.5, width / max(shown_width, 1.0)))
+            scale = min(scale, (MAX_PIXELS / max(frame.width * frame.height, 1.0)) ** 0.5)
             boxes = _quote_boxes(page, frame, quotes, scale) if quotes else []
             image = page.render(scale=scale).to_pil().convert("RGB")
         except pdfium.PdfiumError as exc:
