@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
 
@@ -20,7 +21,10 @@ from qa.service import QA  # noqa: E402
 from ui.page import api_ask, build_ui  # noqa: E402
 from ui.theme import CSS, JS  # noqa: E402
 
-__all__ = ["api_ask", "build_ui", "launch", "login", "parse_users"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["api_ask", "build_ui", "launch", "login", "mount", "parse_users"]
 
 
 def parse_users(lines: list[str]) -> list[tuple[str, str]]:
@@ -51,18 +55,35 @@ def launch(qa: QA, host: str | None = None, port: int | None = None, block: bool
     """Serve the UI: warm engine, queue with a concurrency limit, upload size limit, optional login."""
     ui = qa.settings.ui
     qa.embedder.warm_up()
-    demo: gr.Blocks = build_ui(qa).queue(default_concurrency_limit=ui.concurrency, max_size=100)
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    demo = queued(qa)
     demo.launch(
         server_name=host or ui.host,
         server_port=port or ui.port,
-        auth=login(qa),
-        max_file_size=f"{ui.max_upload_mb}mb",
         prevent_thread_lock=not block,
-        theme=theme,
-        css=CSS,
-        js=JS,
-        footer_links=["api"],
         quiet=not block,
+        **options(qa),
     )
     return demo
+
+
+def mount(app: FastAPI, qa: QA, path: str = "/") -> FastAPI:
+    """Serve the UI inside another ASGI app at `path` (`qa serve`), as `launch` would serve it."""
+    return gr.mount_gradio_app(app, queued(qa), path, **options(qa))
+
+
+def queued(qa: QA) -> gr.Blocks:
+    """The UI with its queue: `ui.concurrency` questions at a time, 100 waiting at most."""
+    return build_ui(qa).queue(default_concurrency_limit=qa.settings.ui.concurrency, max_size=100)
+
+
+def options(qa: QA) -> dict[str, Any]:
+    """What serving the UI takes besides the Blocks: login, the upload limit, theme, styles, script, footer."""
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return {
+        "auth": login(qa),
+        "max_file_size": f"{qa.settings.ui.max_upload_mb}mb",
+        "theme": theme,
+        "css": CSS,
+        "js": JS,
+        "footer_links": ["api"],
+    }
