@@ -9,6 +9,7 @@ name a file of its own.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import shutil
@@ -26,6 +27,8 @@ from ui.history import Turn, turn_answer
 from ui.render import escape_text
 
 CONTEXT_CHARS = 6000  # text shown either side of a passage of a non-PDF document
+GONE = "The file is no longer where it was indexed from (or it was removed): the passage is shown alone."
+CHANGED = "The file has changed since it was indexed: the highlight may be off."
 
 
 def viewer_html(title: str, where: str, body: str, notice: str = "") -> str:
@@ -78,6 +81,8 @@ class CitationViewer:
         """Show documents of `qa`; downloads are copied to a temporary folder Gradio may serve."""
         self.qa = qa
         self.downloads = Path(tempfile.mkdtemp(prefix="qa-downloads-"))
+        atexit.register(shutil.rmtree, self.downloads, True)
+        self._changed: dict[tuple[str, int, int], bool] = {}  # (source, mtime, size) -> changed since indexed
 
     def open(self, request: str, turns: list[Turn]) -> tuple[str, Any]:
         """The viewer's HTML and download button for a request `{"turn": t, "rank": n}`."""
@@ -90,19 +95,19 @@ class CitationViewer:
         where = chunk.source + (f" · page {chunk.page}" if chunk.page is not None else "")
         path = document_file(self.qa, chunk.source)
         if path is None:
-            notice = "The file is no longer where it was indexed from (or it was removed): the passage is shown alone."
-            return viewer_html(title, where, text_window(chunk.text, 0, len(chunk.text), None), notice), gr.update(
-                visible=False
-            )
-        notice = (
-            "The file has changed since it was indexed: the highlight may be off."
-            if file_changed(self.qa, chunk.source, path)
-            else ""
-        )
-        body = self._body(path, passage, citations)
-        return viewer_html(title, where, body, notice), gr.update(
-            value=str(self._downloadable(path)), visible=True, label=f"Download {path.name}"
-        )
+            alone = text_window(chunk.text, 0, len(chunk.text), None)
+            return viewer_html(title, where, alone, GONE), gr.update(visible=False)
+        notice = CHANGED if self._file_changed(chunk.source, path) else ""
+        download = gr.update(value=str(self._downloadable(path)), visible=True, label=f"Download {path.name}")
+        return viewer_html(title, where, self._body(path, passage, citations), notice), download
+
+    def _file_changed(self, source: str, path: Path) -> bool:
+        """Whether the file's content is no longer what was indexed (hashed once per version of the file)."""
+        stat = path.stat()
+        key = (source, stat.st_mtime_ns, stat.st_size)
+        if key not in self._changed:
+            self._changed[key] = file_changed(self.qa, source, path)
+        return self._changed[key]
 
     def _find(self, request: str, turns: list[Turn]) -> tuple[Passage, list[Citation]] | None:
         try:
