@@ -68,12 +68,14 @@ def launch(qa: QA, host: str | None = None, port: int | None = None, block: bool
 
 def mount(app: FastAPI, qa: QA, path: str = "/") -> FastAPI:
     """Serve the UI inside another ASGI app at `path` (`qa serve`), as `launch` would serve it."""
-    return gr.mount_gradio_app(app, queued(qa), path, **options(qa))
+    mounted: FastAPI = gr.mount_gradio_app(app, queued(qa), path, **options(qa))
+    return mounted
 
 
 def queued(qa: QA) -> gr.Blocks:
     """The UI with its queue: `ui.concurrency` questions at a time, 100 waiting at most."""
-    return build_ui(qa).queue(default_concurrency_limit=qa.settings.ui.concurrency, max_size=100)
+    demo: gr.Blocks = build_ui(qa).queue(default_concurrency_limit=qa.settings.ui.concurrency, max_size=100)
+    return demo
 
 
 def options(qa: QA) -> dict[str, Any]:
