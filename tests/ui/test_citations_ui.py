@@ -7,6 +7,7 @@ Document text is shown as text: no links, Markdown or LaTeX.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -128,3 +129,15 @@ def test_the_question_is_shown_as_typed_not_as_markdown(page: Page) -> None:
     assert "![tracker](http://203.0.113.9/q.png) **Haftar** in <b>Tripoli</b>" in question.inner_text()
     outside = [u for u in page.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]  # type: ignore[attr-defined]
     assert outside == []
+
+
+def test_on_a_390px_phone_nothing_overflows_and_a_citation_opens_in_view(open_page: Callable[..., Page]) -> None:
+    page = open_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    ask(page, PDF_QUESTION, 0)
+    click_marker(page, turn=0)
+    page.locator("#viewer .qa-page img").wait_for(timeout=LONG)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.wait_for_function(  # the viewer is scrolled into view below the chat
+        """() => { const r = document.querySelector('#viewer').getBoundingClientRect();
+                   return r.top < window.innerHeight && r.bottom > 0; }"""
+    )
