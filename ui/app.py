@@ -83,7 +83,7 @@ def options(qa: QA) -> dict[str, Any]:
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
     return {
         "auth": login(qa),
-        "max_file_size": f"{qa.settings.ui.max_upload_mb}mb",
+        "max_file_size": int(qa.settings.ui.max_upload_mb * 1024 * 1024),  # bytes: "0.5mb" is not understood
         "theme": theme,
         "css": CSS,
         "js": JS,
