@@ -16,6 +16,8 @@ from typing import Any
 
 from index.manifest import DEFAULT_COLLECTION
 from qa.cli_collections import add_collections_parser, run_collections
+from qa.cli_keys import add_keys_parser, run_keys
+from qa.cli_serve import add_serve_parser, run_serve
 from qa.cli_users import add_users_parser, run_users
 from qa.errors import QAError
 from qa.request import ANSWER_MODES, RETRIEVAL_MODES
@@ -68,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("sources", help="list indexed sources with chunk counts")
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
+    add_serve_parser(sub)
     add_users_parser(sub)
+    add_keys_parser(sub)
     add_collections_parser(sub)
     return parser
 
@@ -271,7 +275,9 @@ COMMANDS = {
     "check": run_check,
     "sources": run_sources,
     "remove": run_remove,
+    "serve": run_serve,
     "users": run_users,
+    "keys": run_keys,
     "collections": run_collections,
 }
 

@@ -9,6 +9,7 @@ from index.embedder import Embedder
 from index.store import ChunkStore, open_store
 from qa.errors import ConfigError
 from qa.extractive import ExtractiveAnswerer
+from qa.request import AnswerMode
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings
 
@@ -87,3 +88,13 @@ def llm_answerer(
     model = chat_model or make_chat_model(settings.llm)
     checker = CitationChecker(embedder, store, settings.llm.support_threshold)
     return LLMAnswerer(model, Prompts.load(), checker)
+
+
+def default_mode(settings: Settings, chat_model: BaseChatModel | None) -> AnswerMode:
+    """ "llm" when a language model is configured (a chat model given, or `settings.llm`), else "extractive"."""
+    return "llm" if chat_model is not None or settings.llm.provider != "none" else "extractive"
+
+
+def index_exists(settings: Settings) -> bool:
+    """Whether anything was ever written to the data directory's index."""
+    return (settings.data_dir / "local.sqlite").is_file()

@@ -15,6 +15,7 @@ from qa import components
 from qa.answering import Answering
 from qa.errors import IndexMissingError, writer_errors
 from qa.extractive import ExtractiveAnswerer
+from qa.langchain_retriever import QARetriever
 from qa.library import Library
 from qa.permissions import ADMIN, User, require_change
 from qa.request import AnswerMode, AskOptions, Request, RetrievalMode, check_paths, check_question
@@ -98,15 +99,13 @@ class QA:
 
     @cached_property
     def library(self) -> Library:
-        """Collections and their sources, as each user may see and change them: `collections(user)`,
-        `create(name, user, ...)`, `document_file(source, user)`."""
+        """Collections and sources as each user may see and change them (`collections`, `create`, `document_file`)."""
         return Library(self.store)
 
     @property
     def default_mode(self) -> AnswerMode:
         """ "llm" when a language model is configured, else "extractive"."""
-        configured = self._chat_model is not None or self.settings.llm.provider != "none"
-        return "llm" if configured else "extractive"
+        return components.default_mode(self.settings, self._chat_model)
 
     def ingest(
         self,
@@ -130,7 +129,7 @@ class QA:
         (`IngestError` if an ingest is writing the index after `settings.writer_wait` seconds)."""
         from index.check import CheckReport
 
-        if not self._index_exists():
+        if not components.index_exists(self.settings):
             return CheckReport()
         with writer_errors():
             return self.writer.check(repair)
@@ -144,7 +143,7 @@ class QA:
 
     def sources(self, user: User = ADMIN) -> dict[str, int]:
         """The sources `user` may read, with their chunk counts."""
-        return self.library.sources(user) if self._index_exists() else {}
+        return self.library.sources(user) if components.index_exists(self.settings) else {}
 
     def retrieve(
         self,
@@ -158,6 +157,10 @@ class QA:
         options = AskOptions(k=k, sources=sources, retrieval=retrieval, user=user)
         request = self._ready(Request.checked(question, self.settings.retrieval.top_k, **options))
         return self._retrieve(request, request.question)
+
+    def as_retriever(self, k: int | None = None, sources: Sequence[str] | None = None, **more: Any) -> QARetriever:
+        """This index's retrieval as a LangChain retriever (`user=`, `retrieval=` too; `qa.langchain_retriever`)."""
+        return QARetriever(qa=self, k=k, sources=sources, **more)
 
     def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """Answer `question` with cited sentences, or abstain.
@@ -181,7 +184,7 @@ class QA:
 
     def _ready(self, request: Request) -> Request:
         """The request with the collections its user may read, once the index holds every source it names."""
-        if not self._index_exists() or self.store.is_empty():
+        if not components.index_exists(self.settings) or self.store.is_empty():
             raise IndexMissingError(
                 f"nothing is indexed in {self.settings.data_dir} yet; run `qa ingest` (or `qa ingest PATH`) first"
             )
@@ -194,6 +197,3 @@ class QA:
         """Passages for the request, searched with `query` (the question, or a model's rewording of it)."""
         query = check_question(query)
         return self.retriever.retrieve(query, request.k, request.sources, request.retrieval, request.collections)
-
-    def _index_exists(self) -> bool:
-        return (self.settings.data_dir / "local.sqlite").is_file()

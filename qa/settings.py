@@ -6,6 +6,7 @@ arguments to `load_settings` beat the environment.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,6 +123,24 @@ class UISettings(BaseModel):
         return value
 
 
+def available_cores() -> int:
+    """The number of cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+class ServeSettings(BaseModel):
+    """`qa serve`: the HTTP API, with the chat UI on the same port."""
+
+    host: str = Field("127.0.0.1", description="Address the HTTP API listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP API listens on")
+    workers: int = Field(
+        default_factory=available_cores, ge=1, le=256, description="Worker processes (default: the number of cores)"
+    )
+    ui: bool = Field(True, description="Serve the chat UI at / on the same port")
+
+
 PLAIN_TEXT_LOGINS_REFUSED = (
     "plain-text passwords are no longer accepted: unset it and add each user with `qa users add NAME` "
     "(argon2 hashes in DATA_DIR/users.json); for development only, QA_ACCOUNTS__DEV_PLAINTEXT_USERS "
@@ -161,6 +180,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     ui: UISettings = UISettings()
+    serve: ServeSettings = ServeSettings()
     accounts: AccountsSettings = AccountsSettings()
 
 

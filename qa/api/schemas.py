@@ -1,0 +1,199 @@
+"""Request and response bodies of the HTTP API, as pydantic models (they are also the OpenAPI docs).
+
+Only types are checked here; limits and the lists of modes are the engine's (`qa.request`), so every
+front-end refuses the same values with the same message.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa.request import MAX_K, MAX_QUESTION_CHARS
+
+
+class TextPart(BaseModel):
+    """A part of a message's content; only text is read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    """One message of the conversation, as OpenAI's chat format has it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[TextPart] | None = None
+
+
+class ChatRequest(BaseModel):
+    """`POST /v1/chat/completions`: OpenAI's chat format; sampling options are accepted and ignored.
+
+    The last message must be the user's question; earlier user messages are the conversation's history.
+    `k`, `sources` and `retrieval` are this server's own (send them with the OpenAI client's `extra_body`).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description="An answer mode from GET /v1/models: extractive or llm")
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    n: int | None = Field(None, description="Only 1 is supported")
+    k: int | None = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
+    sources: list[str] | None = Field(None, description="Only search these sources")
+    retrieval: str = Field("hybrid", description="hybrid, dense or keyword")
+
+
+class AskRequest(BaseModel):
+    """`POST /v1/ask`: the arguments of `qa ask`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description=f"At most {MAX_QUESTION_CHARS} characters")
+    k: int | None = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
+    sources: list[str] | None = Field(None, description="Only search these sources")
+    retrieval: str = Field("hybrid", description="hybrid, dense or keyword")
+    history: list[str] = Field(default_factory=list, description="Earlier questions of the conversation, oldest first")
+    mode: str | None = Field(None, description="extractive or llm (default: llm when a model is configured)")
+
+
+class CitationOut(BaseModel):
+    """A quoted sentence behind an `[id]` marker; `text[start:end] == quote` in the source's loaded text."""
+
+    id: int
+    source: str
+    page: int | None
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+class PassageOut(BaseModel):
+    """A retrieved passage; `rank` is the n an answer cites as [n]."""
+
+    rank: int
+    source: str
+    title: str
+    page: int | None
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class AnswerOut(BaseModel):
+    """The object `qa ask --json` prints."""
+
+    question: str
+    answer: str
+    abstained: bool
+    mode: str
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    unsupported: list[str]
+    notice: str
+
+
+class SourceOut(BaseModel):
+    """An indexed source the caller may read."""
+
+    source: str
+    chunks: int
+
+
+class SourcesOut(BaseModel):
+    """`GET /v1/sources`."""
+
+    sources: list[SourceOut]
+
+
+class DocumentOut(BaseModel):
+    """The outcome of an upload or a removal."""
+
+    source: str
+    status: str = Field(description="added, updated, unchanged or removed")
+    chunks: int
+    collection: str | None = None
+
+
+class ModelOut(BaseModel):
+    """An answer mode, listed as a model."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "qa"
+
+
+class ModelsOut(BaseModel):
+    """`GET /v1/models`."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelOut]
+
+
+class ChatMessageOut(BaseModel):
+    """The reply: `content` is the cited answer; the rest is what `qa ask --json` adds to it."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    abstained: bool
+    mode: str
+    unsupported: list[str]
+    notice: str
+
+
+class ChoiceOut(BaseModel):
+    """The one choice of a completion."""
+
+    index: int = 0
+    message: ChatMessageOut
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletionOut(BaseModel):
+    """`POST /v1/chat/completions` without `stream`: OpenAI's chat.completion object."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChoiceOut]
+    usage: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, and the field at fault."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every error: OpenAI's shape."""
+
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "A field is wrong; `param` names it"),
+        (401, "No API key, or not a valid one (only when accounts exist)"),
+        (403, "The caller may not change this collection"),
+        (404, "No such source (or one the caller may not read), or no such model"),
+        (409, "Nothing is indexed yet, or another write holds the index"),
+        (413, "The upload is larger than the limit"),
+        (429, "Too many wrong API keys from this address; see Retry-After"),
+    )
+}

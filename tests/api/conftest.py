@@ -1,0 +1,75 @@
+"""HTTP API fixtures: real servers on loopback (uvicorn in a thread) over real indexes in temporary folders.
+
+- `open_server`: login off (no users file), the seeds indexed, the chat UI mounted, a fake LLM for mode "llm".
+- `shared_server`: accounts alice, bob (group hr) and carol with an API key each; private collections for
+  alice and bob, an hr collection shared with the hr group, and the public default collection.
+
+Servers are started once per module and waited for through `/healthz`, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from api_servers import (
+    ALICE,
+    ALICE_MEMO,
+    BOB,
+    BOB_NOTE,
+    HR_POLICY,
+    PUBLIC_FACT,
+    QUESTION,
+    SEEDS,
+    Server,
+    Shared,
+    ThreadedServer,
+    write,
+)
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from qa import QA
+from qa.accounts import AccountsFile, users_file
+from qa.api_keys import KeysFile, keys_file
+from qa.permissions import ADMIN
+
+
+@pytest.fixture(scope="module")
+def serve() -> Iterator[type[ThreadedServer]]:
+    """Start servers that stop at the end of the module."""
+    ThreadedServer.running = []
+    yield ThreadedServer
+    for server in ThreadedServer.running:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory: pytest.TempPathFactory, serve: type[ThreadedServer]) -> Server:
+    """Login off, the seeds indexed, the chat UI mounted; "llm" answers with a fake chat model's canned reply."""
+    root = tmp_path_factory.mktemp("api-open")
+    seeded = QA(data_dir=root / "index", ui={"max_upload_mb": 0.05})
+    seeded.ingest(SEEDS)
+    rank = next(p.rank for p in seeded.retrieve(QUESTION) if "April 4" in p.chunk.text)
+    fake = FakeListChatModel(responses=[f"Haftar announced the offensive on April 4 [{rank}]."])
+    return serve.start(QA(settings=seeded.settings, chat_model=fake), ui=True)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory, serve: type[ThreadedServer]) -> Shared:
+    """Accounts alice and bob (group hr), a key each; private collections, an hr one and the public default."""
+    root = tmp_path_factory.mktemp("api-shared")
+    qa = QA(data_dir=root / "index", accounts={"max_failures": 3})
+    accounts = AccountsFile(users_file(qa.settings))
+    accounts.add("alice", "alice-password")
+    accounts.add("bob", "bob-password", groups=["hr"])
+    accounts.add("carol", "carol-password")
+    qa.ingest(write(root / "public", "canteen.txt", PUBLIC_FACT))
+    qa.library.create("alice-private", ADMIN, owner="alice")
+    qa.library.create("bob-private", ADMIN, owner="bob")
+    qa.library.create("hr", ADMIN, owner="", visibility="groups", groups=["hr"])
+    qa.ingest(write(root / "alice", "memo.txt", ALICE_MEMO), collection="alice-private", user=ALICE)
+    qa.ingest(write(root / "bob", "note.txt", BOB_NOTE), collection="bob-private", user=BOB)
+    qa.ingest(write(root / "hr", "policy.txt", HR_POLICY), collection="hr")
+    keys = KeysFile(keys_file(qa.settings))
+    tokens = {name: keys.create(name, "tests")[1] for name in ("alice", "bob", "carol")}
+    return Shared(serve.start(qa), tokens)

@@ -1,0 +1,181 @@
+"""API keys and permissions: each key acts exactly as its user; nobody's key reaches another's private documents."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from api_servers import Shared
+
+from qa.accounts import AccountsFile, users_file
+from qa.api_keys import KeysFile, digest, keys_file
+from qa.cli import main
+from qa.throttle import LoginThrottle
+
+MERGER = "How much will the company pay for Quillon in the Zephyr merger?"
+WELDERS = "How many welders will the Zephyr plant hire in June?"
+ALICE_MEMO, BOB_NOTE = "alice-private/memo.txt", "bob-private/note.txt"
+
+
+def http(shared: Shared, user: str | None = None, key: str | None = None) -> httpx.Client:
+    token = key or (shared.keys[user] if user else None)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=shared.server.url, headers=headers, timeout=60, trust_env=False)
+
+
+def reached(answer: dict[str, Any]) -> set[str]:
+    """Every source an answer's passages or citations come from."""
+    return {item["source"] for item in [*answer["passages"], *answer["citations"]]}
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(shared_server: Shared) -> None:
+    """Each test starts with no wrong keys counted against 127.0.0.1 (the server allows 3)."""
+    accounts = shared_server.server.qa.settings.accounts
+    throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds)
+    shared_server.server.app.state.gatekeeper.throttle = throttle
+
+
+def test_without_a_key_every_v1_route_is_401_once_accounts_exist(shared_server: Shared) -> None:
+    client = http(shared_server)
+    for method, path in [
+        ("GET", "/v1/models"),
+        ("GET", "/v1/sources"),
+        ("POST", "/v1/ask"),
+        ("DELETE", "/v1/documents/x"),
+    ]:
+        response = client.request(method, path, json={"question": MERGER} if method == "POST" else None)
+        assert response.status_code == 401, path
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.json()["error"]["type"] == "authentication_error"
+    assert client.get("/healthz").status_code == 200  # health needs no key and tells nothing about documents
+
+
+def test_a_wrong_key_is_401(shared_server: Shared) -> None:
+    wrong = shared_server.keys["alice"][:-4] + "AAAA"
+    assert http(shared_server, key=wrong).get("/v1/sources").status_code == 401
+    assert http(shared_server, key="not-a-key").get("/v1/sources").status_code == 401
+
+
+def test_each_key_lists_only_what_its_user_may_read(shared_server: Shared) -> None:
+    listed = {
+        user: {s["source"] for s in http(shared_server, user).get("/v1/sources").json()["sources"]}
+        for user in ("alice", "bob", "carol")
+    }
+    assert listed == {
+        "alice": {"canteen.txt", ALICE_MEMO},
+        "bob": {"canteen.txt", BOB_NOTE, "hr/policy.txt"},
+        "carol": {"canteen.txt"},
+    }
+
+
+@pytest.mark.parametrize("retrieval", ["hybrid", "dense", "keyword"])
+def test_a_key_for_alice_never_reaches_bobs_private_collection(shared_server: Shared, retrieval: str) -> None:
+    alice, bob = http(shared_server, "alice"), http(shared_server, "bob")
+    mine = alice.post("/v1/ask", json={"question": MERGER, "retrieval": retrieval}).json()
+    assert "412 million" in mine["answer"] and ALICE_MEMO in reached(mine)
+    for question in (WELDERS, MERGER, "Bob hiring note Zephyr plant welders June"):
+        theirs = alice.post("/v1/ask", json={"question": question, "k": 10, "retrieval": retrieval}).json()
+        assert BOB_NOTE not in reached(theirs) and "35 welders" not in theirs["answer"]
+        bobs = bob.post("/v1/ask", json={"question": question, "k": 10, "retrieval": retrieval}).json()
+        assert ALICE_MEMO not in reached(bobs) and "412" not in bobs["answer"]
+
+
+def test_naming_another_users_source_is_404_as_for_a_missing_one(shared_server: Shared) -> None:
+    response = http(shared_server, "alice").post("/v1/ask", json={"question": WELDERS, "sources": [BOB_NOTE]})
+    assert response.status_code == 404 and response.json()["error"]["param"] == "sources"
+    assert http(shared_server, "alice").delete(f"/v1/documents/{BOB_NOTE}").status_code == 404
+
+
+def test_the_openai_client_with_alices_key_never_sees_bobs_note(shared_server: Shared) -> None:
+    client = openai.OpenAI(base_url=f"{shared_server.server.url}/v1", api_key=shared_server.keys["alice"])
+    for stream in (False, True):
+        if stream:
+            chunks = list(
+                client.chat.completions.create(
+                    model="extractive", messages=[{"role": "user", "content": WELDERS}], stream=True
+                )
+            )
+            fields = dict(chunks[-1].choices[0].delta.model_extra or {})
+        else:
+            reply = client.chat.completions.create(model="extractive", messages=[{"role": "user", "content": WELDERS}])
+            fields = dict(reply.choices[0].message.model_extra or {})
+        assert BOB_NOTE not in {p["source"] for p in fields["passages"]} | {c["source"] for c in fields["citations"]}
+
+
+def test_removing_a_document_of_a_collection_one_may_only_read_is_403(shared_server: Shared) -> None:
+    response = http(shared_server, "alice").delete("/v1/documents/canteen.txt")  # public: alice reads, may not change
+    assert response.status_code == 403 and response.json()["error"]["type"] == "permission_error"
+    assert http(shared_server, "bob").delete("/v1/documents/hr/policy.txt").status_code == 403  # shared with bob
+    assert "canteen.txt" in shared_server.server.qa.sources()
+
+
+def test_a_user_uploads_into_their_own_collection_and_not_into_anothers(shared_server: Shared) -> None:
+    alice = http(shared_server, "alice")
+    files = {"file": ("budget.txt", b"The Zephyr budget for 2026 is 9 million euros.", "text/plain")}
+    added = alice.post("/v1/documents", files=files, data={"collection": "alice-private"})
+    assert added.status_code == 201 and added.json()["source"] == "alice-private/budget.txt"
+    assert (
+        http(shared_server, "bob").post("/v1/documents", files=files, data={"collection": "bob-private"}).status_code
+        == 201
+    )
+    assert alice.post("/v1/documents", files=files, data={"collection": "bob-private"}).status_code == 403
+    assert alice.post("/v1/documents", files=files).status_code == 403  # the default collection: admins only
+    bobs = {s["source"] for s in http(shared_server, "bob").get("/v1/sources").json()["sources"]}
+    assert "alice-private/budget.txt" not in bobs
+    assert alice.delete("/v1/documents/alice-private/budget.txt").status_code == 200
+
+
+def test_a_revoked_key_or_a_removed_user_is_refused_at_once(shared_server: Shared) -> None:
+    settings = shared_server.server.qa.settings
+    keys = KeysFile(keys_file(settings))
+    record, token = keys.create("carol", "short-lived")
+    assert http(shared_server, key=token).get("/v1/sources").status_code == 200
+    keys.revoke(record.id)
+    assert http(shared_server, key=token).get("/v1/sources").status_code == 401
+    _, token = keys.create("carol", "orphan")
+    AccountsFile(users_file(settings)).remove("carol")
+    try:
+        assert http(shared_server, key=token).get("/v1/sources").status_code == 401
+    finally:
+        AccountsFile(users_file(settings)).add("carol", "carol-password")
+
+
+def test_too_many_wrong_keys_from_one_address_is_429_with_retry_after(shared_server: Shared) -> None:
+    wrong = http(shared_server, key="qa_00000000_" + "A" * 43)
+    statuses = [wrong.get("/v1/sources").status_code for _ in range(4)]  # max_failures is 3 on this server
+    assert statuses == [401, 401, 401, 429]
+    refused = http(shared_server, "alice").get("/v1/sources")  # while locked, no key is even checked
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["error"]["type"] == "rate_limit_error"
+
+
+def test_keys_are_shown_once_and_stored_only_as_hashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    AccountsFile(data / "users.json").add("dave", "dave-password")
+    assert main(["--data-dir", str(data), "keys", "add", "dave", "--label", "laptop"]) == 0
+    token = capsys.readouterr().out.strip()
+    path = data / "api-keys.json"
+    stored = path.read_text(encoding="utf-8")
+    assert token not in stored and digest(token) in stored
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    key_id = next(iter(json.loads(stored)["keys"]))
+    assert main(["--data-dir", str(data), "keys", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert key_id in listing and "dave" in listing and "laptop" in listing and token not in listing
+    assert main(["--data-dir", str(data), "keys", "revoke", key_id]) == 0
+    assert KeysFile(path).verify(token) is None
+
+
+def test_a_key_needs_an_existing_user_and_login_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "keys", "add", "dave"]) == 2  # no users file: login off, no key needed
+    assert "login is off" in capsys.readouterr().err
+    AccountsFile(data / "users.json").add("dave", "dave-password")
+    assert main(["--data-dir", str(data), "keys", "add", "erin"]) == 2
+    assert "no user 'erin'" in capsys.readouterr().err
