@@ -84,6 +84,7 @@ class LocalIndex(Manifest):
         self._db.execute("CREATE INDEX IF NOT EXISTS chunks_collection ON chunks(collection)")
         self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
         self._sizes: tuple[Any, tuple[dict[str, int], dict[str, str]]] = (None, ({}, {}))
+        self._collection_sizes: tuple[object, dict[str, int]] = (None, {})
 
     def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
         """Insert chunks (replacing any with the same id) with their sentence vectors."""
@@ -156,6 +157,30 @@ class LocalIndex(Manifest):
     def source_collections(self) -> dict[str, str]:
         """Each indexed source's collection, cached as `source_sizes` is."""
         return self._sources()[1]
+
+    def collection_sizes(self) -> dict[str, int]:
+        """Each collection's number of chunks, cached as `source_sizes` is."""
+        sizes, homes = self._sources()
+        with self._lock:
+            if self._collection_sizes[0] is not sizes:
+                totals: dict[str, int] = {}
+                for source, n in sizes.items():
+                    totals[homes[source]] = totals.get(homes[source], 0) + n
+                self._collection_sizes = (sizes, totals)
+            return self._collection_sizes[1]
+
+    def chunk_collections(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each chunk id (unknown ids are left out)."""
+        if not ids:
+            return {}
+        with self._lock:
+            sql = f"SELECT id, collection FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
+            return {r[0]: r[1] for r in self._db.execute(sql, list(ids))}
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever this database changes, in this process or another."""
+        with self._lock:
+            return self._version()
 
     def _sources(self) -> tuple[dict[str, int], dict[str, str]]:
         with self._lock:

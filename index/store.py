@@ -22,6 +22,7 @@ from index.chroma import StoreConfigError, chroma_collection, open_chroma, set_m
 from index.embedder import Embedder
 from index.local import LocalIndex, SentenceVector
 from index.manifest import DEFAULT_COLLECTION
+from index.scoped import ScopedDenseSearch
 from index.sentences import split_sentences
 from index.types import Chunk
 
@@ -70,6 +71,7 @@ class ChunkStore(VectorStore):
         self.collection = chroma_collection(chroma)
         self.local = local
         self.embedder = embedder
+        self.scoped = ScopedDenseSearch(self.collection, local)
 
     @property
     def embeddings(self) -> Embeddings:
@@ -121,12 +123,10 @@ class ChunkStore(VectorStore):
         Asks the collection for ids and distances only (LangChain's search would fetch every hit's
         text and metadata as well, which the local index already has).
         """
+        if sources is None and collections is not None:
+            return self.scoped.search(vector, n, collections)
         where = _where({"source": sources, "collection": collections})
-        if where == _NOTHING:
-            return []
-        got = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
-        distances = got["distances"] or [[]]
-        return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
+        return [] if where == _NOTHING else self.scoped.filtered(vector, n, where)
 
     def keyword_search(
         self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
