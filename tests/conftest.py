@@ -156,18 +156,6 @@ def docs(tmp_path: Path) -> Path:
     return folder
 
 
-def write_pdf(path: Path, text: str) -> Path:
-    """A one-page PDF of `text` (fpdf2), for loader and ingest tests."""
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    pdf.multi_cell(0, 8, text)
-    pdf.output(str(path))
-    return path
-
-
 def copy_seeds(target: Path) -> None:
     """Copy the seed documents (not the question set) into `target`."""
     for path in SEEDS.glob("*.txt"):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import write_pdf
 from pypdf import PdfWriter
+from samples import write_pdf
 
 from index.formats import LoadError
 from index.parsing import IsolatedParser

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_pdf
 from fpdf import FPDF
+from samples import write_pdf
 
 from qa import QA
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import write_pdf
+from samples import write_pdf
 
 from index.formats import LoadError
 from index.parsing import IsolatedParser
