@@ -17,6 +17,7 @@ from index.local import SentenceVector
 from index.types import Chunk
 
 Hit = tuple[str, float]  # a chunk id and its score, higher is better
+Scope = Collection[str] | None  # the collections a search may return chunks of (None: all)
 
 
 class QueryEncoder(Protocol):
@@ -36,17 +37,13 @@ class IndexReader(Protocol):
     """
 
     def dense_search(
-        self,
-        vector: np.ndarray,
-        n: int,
-        sources: Sequence[str] | None = None,
-        collections: Collection[str] | None = None,
+        self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None, collections: Scope = None
     ) -> list[Hit]:
         """The `n` chunks nearest to a unit vector: (id, cosine similarity), best first."""
         ...
 
     def keyword_search(
-        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Scope = None
     ) -> list[Hit]:
         """The `n` best keyword (BM25) matches of a question: (id, score), best first."""
         ...

@@ -22,6 +22,7 @@ from index.chroma import StoreConfigError, chroma_collection, open_chroma, set_m
 from index.embedder import Embedder
 from index.local import LocalIndex, SentenceVector
 from index.manifest import DEFAULT_COLLECTION
+from index.reader import Scope
 from index.scoped import ScopedDenseSearch
 from index.sentences import split_sentences
 from index.types import Chunk
@@ -112,11 +113,7 @@ class ChunkStore(VectorStore):
         return True
 
     def dense_search(
-        self,
-        vector: np.ndarray,
-        n: int,
-        sources: Sequence[str] | None = None,
-        collections: Collection[str] | None = None,
+        self, vector: np.ndarray, n: int, sources: Sequence[str] | None = None, collections: Scope = None
     ) -> list[tuple[str, float]]:
         """Nearest chunks to a query vector in `sources` and `collections` (None: all): (id, cosine), best first.
 
@@ -129,7 +126,7 @@ class ChunkStore(VectorStore):
         return [] if where == _NOTHING else self.scoped.filtered(vector, n, where)
 
     def keyword_search(
-        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Scope = None
     ) -> list[tuple[str, float]]:
         """BM25 matches from the SQLite keyword index: (id, score), best first."""
         return self.local.search(question, n, sources, collections)
