@@ -63,7 +63,9 @@ def writer(settings: Settings, store: ChunkStore) -> IndexWriter:
 def retriever(settings: Settings, store: ChunkStore, embedder: Embedder) -> HybridRetriever:
     """Hybrid retrieval as the settings tune it."""
     r = settings.retrieval
-    return HybridRetriever(store, embedder, r.candidates, r.rrf_k, r.keyword_floor, r.prefer_named)
+    return HybridRetriever(
+        store, embedder, r.candidates, r.rrf_k, r.keyword_floor, r.prefer_named, r.statement_glossary
+    )
 
 
 def extractive_answerer(settings: Settings, store: ChunkStore) -> ExtractiveAnswerer:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from index.reader import IndexReader, QueryEncoder
+from qa.glossary import expansion
 from qa.naming import Naming, SourceNames, named_sources, source_names
 from qa.request import RetrievalMode
 from qa.types import Passage
@@ -34,15 +35,19 @@ class HybridRetriever:
         rrf_k: int = 60,
         keyword_floor: float = 0.5,
         prefer_named: bool = True,
+        glossary: bool = True,
     ) -> None:
         """Fuse `candidates` hits from each search, keyword hits scoring at least `keyword_floor` of the best;
-        with `prefer_named`, a question that names documents ranks their passages higher (see `qa.naming`)."""
+        with `prefer_named`, a question that names documents ranks their passages higher (see `qa.naming`);
+        with `glossary`, a question that names a financial metric also ranks the statement rows that define
+        it (see `qa.glossary`)."""
         self.store = store
         self.encoder = encoder
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.keyword_floor = keyword_floor
         self.prefer_named = prefer_named
+        self.glossary = glossary
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="keyword-search")
         self._names: tuple[object, SourceNames] = (None, SourceNames(0, {}))
 
@@ -103,6 +108,12 @@ class HybridRetriever:
             rankings += [[i for i, _ in ranking] for ranking in (dense, keyword) if ranking]
             cosines.update(dense)
             keyword_vectors.update(found_vectors)
+        terms = expansion(question) if self.glossary and retrieval == "hybrid" else ""
+        if terms:  # the statements that define the metrics the question names, in the documents it names
+            rows, found = self._keyword_search(terms, n, scopes[-1], collections, 2 * k)
+            if rows:
+                rankings.append([i for i, _ in rows])
+                keyword_vectors.update(found)
         top = [i for i, _ in reciprocal_rank_fusion(rankings, self.rrf_k)[:k]]
         missing = [i for i in top if i not in cosines and i not in keyword_vectors]
         for i, v in [*keyword_vectors.items(), *self.store.vectors(missing).items()]:

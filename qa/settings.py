@@ -75,6 +75,9 @@ class RetrievalSettings(BaseModel):
     prefer_named: bool = Field(
         True, description="A question that names documents (words of their file names or titles) ranks them first"
     )
+    statement_glossary: bool = Field(
+        True, description="A question naming a financial metric also searches the statement rows that define it"
+    )
 
 
 class AnswerSettings(BaseModel):
