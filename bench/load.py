@@ -1,20 +1,26 @@
-"""Load script for the chat UI's API: N concurrent clients on loopback for a fixed time.
+"""Load script for the HTTP APIs: N concurrent clients on loopback for a fixed time, per server, in one run.
 
-    python bench/load.py [--clients 1 8 32] [--seconds 20] [--warmup 3] [--think S]
-                         [--data-dir DIR] [--concurrency N]
+    python bench/load.py [--clients 1 8 32] [--seconds 20] [--warmup 3] [--think S] [--workers N]
+                         [--servers gradio api-1 api-N] [--data-dir DIR] [--concurrency N] [--cached]
 
-Indexes seeds/ into a data directory (a temporary one unless --data-dir), starts `qa ui` in its own
-process on a free 127.0.0.1 port and waits until it answers. Then, for each N, N client threads ask
-the seed questions in a loop through Gradio's HTTP call API (POST /gradio_api/call/ask, then its
-event stream) for a short warm-up and then for --seconds; every loop stops at the deadline or at the
-request cap (with --think, each client pauses between an answer and its next question, as a
-person reading the answer would; without it, clients ask back to back). A request counts as an
-error when it fails at the HTTP level, raises, times out, or returns something that is neither a
-cited answer nor an abstention. Prints errors, p50/p95 latency,
-throughput and the server's CPU time per request for each N, then the targets (0 errors at 32
-clients; p50 at 8 clients within 3x of p50 at 1 client). The server is stopped at the end, also on
-Ctrl+C. Not a timed test: the figures depend on what else the machine is doing (the load average
-is printed beside them).
+Indexes seeds/ into a data directory (a temporary one unless --data-dir), then for each server in turn
+starts it in its own process on a free 127.0.0.1 port, waits until it answers, and runs the same clients
+and questions against it:
+
+- gradio: `qa ui`, through Gradio's HTTP call API (POST /gradio_api/call/ask, then its event stream);
+- api-1: `qa serve --workers 1`, POST /v1/ask (the same object as `qa ask --json`);
+- api-N: `qa serve --workers N` (default: the number of cores), POST /v1/ask.
+
+For each client count, that many client threads ask the seed questions in a loop for a short warm-up and
+then for --seconds; every loop stops at the deadline or at the request cap (with --think, each client
+pauses between an answer and its next question, as a person reading the answer would; without it, clients
+ask back to back). A request counts as an error when it fails at the HTTP level, raises, times out, or
+returns something that is neither a cited answer nor an abstention. Prints errors, p50/p95 latency,
+throughput and the server's CPU time per answer (every process of the server: workers and the UI's) for
+each server and N, then the targets: CPU per answer on /v1/ask at most 0.6x the Gradio path's; answers/s
+with N workers at least 1.6x one worker's; 0 errors at 32 clients; p50 at 8 clients within 5x of one
+client. Servers are stopped at the end, also on Ctrl+C. Not a timed test: the figures depend on what else
+the machine is doing (the load average is printed beside them).
 
 Each question is sent with a different internal spacing ("When  did Haftar ..."), which changes
 neither retrieval nor the answer but defeats the engine's cache of recent question vectors, so
@@ -48,7 +54,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACINGS = count()  # one numbering across runs, so a spacing comes back only after thousands of requests
-TARGET_CLIENTS, TARGET_RATIO = 8, 3.0
+TARGET_CLIENTS, TARGET_RATIO = 8, 5.0
+TARGET_CPU_RATIO, TARGET_SCALING = 0.6, 1.6
 
 
 class BadAnswer(Exception):
@@ -59,6 +66,7 @@ class BadAnswer(Exception):
 class Run:
     """What N clients measured: latencies of good answers, and errors by kind."""
 
+    server: str
     clients: int
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
@@ -90,13 +98,35 @@ def qa_command(data_dir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), *args]
 
 
+@dataclass(frozen=True)
+class Target:
+    """A server to load: its name in the table, the `qa` command that starts it, and how questions reach it."""
+
+    name: str
+    args: tuple[str, ...]
+    path: str  # "gradio" (the call API and its event stream) or "api" (POST /v1/ask)
+    workers: int = 1
+
+
+def targets(names: list[str], workers: int) -> list[Target]:
+    """The servers named on the command line, in that order."""
+    known = {
+        "gradio": Target("gradio", ("ui",), "gradio"),
+        "api-1": Target("api-1", ("serve", "--workers", "1"), "api"),
+        "api-N": Target(f"api-{workers}", ("serve", "--workers", str(workers)), "api", workers),
+    }
+    return [known[name] for name in names]
+
+
 @contextmanager
-def serve(data_dir: Path, env: dict[str, str], log: Path, timeout: float = 180) -> Iterator[tuple[str, int]]:
-    """Run `qa ui` on a free loopback port until the block ends; yields its base URL and process id."""
+def serve(
+    target: Target, data_dir: Path, env: dict[str, str], log: Path, timeout: float = 180
+) -> Iterator[tuple[str, int]]:
+    """Run the target's `qa` command on a free loopback port until the block ends; yields its URL and pid."""
     port = free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            qa_command(data_dir, "ui", "--host", "127.0.0.1", "--port", str(port)),
+            qa_command(data_dir, *target.args, "--host", "127.0.0.1", "--port", str(port)),
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -105,12 +135,12 @@ def serve(data_dir: Path, env: dict[str, str], log: Path, timeout: float = 180) 
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_ready(url, proc, timeout, log)
+        wait_until_ready(url, target, proc, timeout, log)
         yield url, proc.pid
     finally:
         proc.terminate()
         try:
-            proc.wait(15)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -124,24 +154,32 @@ def ingest(data_dir: Path, seeds: Path, env: dict[str, str]) -> None:
     print(done.stdout.decode().strip(), file=sys.stderr)
 
 
-def wait_until_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
-    """Poll the API description until the server serves it; fail with the log's tail if it exits."""
+def wait_until_ready(url: str, target: Target, proc: subprocess.Popen[bytes], timeout: float, log: Path) -> None:
+    """Poll until the server answers (and, with workers, until every worker has answered); fail with the
+    log's tail if it exits."""
     deadline = time.monotonic() + timeout
+    probe = "/gradio_api/info" if target.path == "gradio" else "/healthz"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:]
-            raise SystemExit(f"load: `qa ui` exited with {proc.returncode}:\n{tail}")
+            raise SystemExit(f"load: `qa {target.args[0]}` exited with {proc.returncode}:\n{tail}")
         try:
-            if httpx.get(f"{url}/gradio_api/info", timeout=2, trust_env=False).status_code == 200:
+            if httpx.get(f"{url}{probe}", timeout=2, trust_env=False).status_code == 200 and (
+                target.workers == 1 or log.read_text(errors="replace").count("startup complete") >= target.workers
+            ):
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"load: `qa ui` did not answer within {timeout:.0f} s (log: {log})")
+    raise SystemExit(f"load: `qa {target.args[0]}` did not answer within {timeout:.0f} s (log: {log})")
 
 
-def ask(client: httpx.Client, url: str, question: str, k: int) -> dict[str, Any]:
-    """One question through the call API: queue it, then read its event stream to the result."""
+def ask(client: httpx.Client, url: str, path: str, question: str, k: int) -> dict[str, Any]:
+    """One question: through the REST API, or through Gradio's call API and its event stream."""
+    if path == "api":
+        response = client.post(f"{url}/v1/ask", json={"question": question, "k": k})
+        response.raise_for_status()
+        return check_answer([response.json()], question)
     response = client.post(f"{url}/gradio_api/call/ask", json={"data": [question, k, ""]})
     response.raise_for_status()
     event_id = response.json()["event_id"]
@@ -184,7 +222,9 @@ def respace(question: str, n: int) -> str:
     return "".join(out) + words[-1]
 
 
-def client_loop(url: str, questions: list[str], run: Run, until: float, budget: Iterator[int], args: Any) -> None:
+def client_loop(
+    url: str, path: str, questions: list[str], run: Run, until: float, budget: Iterator[int], args: Any
+) -> None:
     """Ask questions until the deadline or the shared request budget runs out; record into `run`."""
     with httpx.Client(timeout=args.timeout, trust_env=False) as client:  # loopback: no proxies
         while time.monotonic() < until:
@@ -196,7 +236,7 @@ def client_loop(url: str, questions: list[str], run: Run, until: float, budget: 
                 question = respace(question, next(SPACINGS) // len(questions))
             start = time.perf_counter()
             try:
-                ask(client, url, question, args.k)
+                ask(client, url, path, question, args.k)
                 run.latencies.append(time.perf_counter() - start)  # list.append is atomic
             except (httpx.HTTPError, BadAnswer, ValueError, KeyError) as err:
                 run.errors[f"{type(err).__name__}: {str(err)[:120]}"] += 1
@@ -205,17 +245,34 @@ def client_loop(url: str, questions: list[str], run: Run, until: float, budget: 
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and every live process under it (Linux /proc): the
+    server's workers and its UI process count with it."""
+    parents, times = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        proc = int(stat.parent.name)
+        parents[proc], times[proc] = int(fields[1]), int(fields[11]) + int(fields[12])
+    tree, total = {pid}, 0
+    for proc in sorted(times):  # children have larger pids than their parents, nearly always
+        if proc in tree or parents.get(proc) in tree:
+            tree.add(proc)
+            total += times[proc]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def run_clients(url: str, pid: int, questions: list[str], clients: int, seconds: float, args: Any) -> Run:
+def run_clients(
+    url: str, pid: int, target: Target, questions: list[str], clients: int, seconds: float, args: Any
+) -> Run:
     """`clients` threads asking for `seconds`; the returned Run holds their figures."""
-    run, budget = Run(clients), iter(range(args.max_requests))
+    run, budget = Run(target.name, clients), iter(range(args.max_requests))
     cpu_before, client_before, start = cpu_seconds(pid), time.process_time(), time.monotonic()
     threads = [
-        threading.Thread(target=client_loop, args=(url, questions, run, start + seconds, budget, args), daemon=True)
+        threading.Thread(
+            target=client_loop, args=(url, target.path, questions, run, start + seconds, budget, args), daemon=True
+        )
         for _ in range(clients)
     ]
     for thread in threads:
@@ -230,39 +287,92 @@ def run_clients(url: str, pid: int, questions: list[str], clients: int, seconds:
 
 def report(runs: list[Run], back_to_back: bool) -> bool:
     """Print the table and the targets; True when every target that was measured passed."""
-    print("| clients | requests | errors | p50 ms | p95 ms | req/s | CPU ms/req: server + clients | load avg |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| server | clients | requests | errors | p50 ms | p95 ms | answers/s | CPU ms/answer: server+clients | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in runs:
         server, client = r.cpu_per_request()
         load = " ".join(f"{x:.2f}" for x in r.load)
         print(
-            f"| {r.clients} | {r.requests} | {sum(r.errors.values())} | {r.percentile(50):.1f} | "
+            f"| {r.server} | {r.clients} | {r.requests} | {sum(r.errors.values())} | {r.percentile(50):.1f} | "
             f"{r.percentile(95):.1f} | {len(r.latencies) / r.seconds:.1f} | {server:.1f} + {client:.1f} | {load} |"
         )
     for r in runs:
         for kind, n in r.errors.most_common(5):
-            print(f"  {r.clients} clients: {n} x {kind}")
-    by_n = {r.clients: r for r in runs}
-    errors = sum(by_n[max(by_n)].errors.values())
-    print(f"\nerrors at {max(by_n)} clients: {errors} (target 0): {'PASS' if errors == 0 else 'FAIL'}")
-    return errors == 0 and report_ratio(by_n, back_to_back)
+            print(f"  {r.server}, {r.clients} clients: {n} x {kind}")
+    servers: dict[str, dict[int, Run]] = {}
+    for r in runs:
+        servers.setdefault(r.server, {})[r.clients] = r
+    print()
+    results = [report_errors(servers), report_cpu(servers), report_scaling(servers)]
+    results += [report_ratio(name, by_n, back_to_back) for name, by_n in servers.items()]
+    return all(result is not False for result in results)
 
 
-def report_ratio(by_n: dict[int, Run], back_to_back: bool) -> bool:
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def report_errors(servers: dict[str, dict[int, Run]]) -> bool:
+    """0 errors at the largest client count, on every server."""
+    passed = True
+    for name, by_n in servers.items():
+        errors = sum(by_n[max(by_n)].errors.values())
+        print(f"{name}: errors at {max(by_n)} clients: {errors} (target 0): {verdict(errors == 0)}")
+        passed = passed and errors == 0
+    return passed
+
+
+def cpu_per_answer(by_n: dict[int, Run]) -> float:
+    """The server's CPU milliseconds per request over all of its client counts."""
+    return sum(r.server_cpu for r in by_n.values()) * 1000 / max(sum(r.requests for r in by_n.values()), 1)
+
+
+def report_cpu(servers: dict[str, dict[int, Run]]) -> bool | None:
+    """CPU per answer on /v1/ask (one worker) against the Gradio path's, in this run."""
+    if "gradio" not in servers or "api-1" not in servers:
+        return None
+    gradio, api = cpu_per_answer(servers["gradio"]), cpu_per_answer(servers["api-1"])
+    ratio = api / gradio
+    print(
+        f"server CPU per answer: /v1/ask {api:.1f} ms, Gradio path {gradio:.1f} ms: {ratio:.2f}x "
+        f"(target <= {TARGET_CPU_RATIO:g}x): {verdict(ratio <= TARGET_CPU_RATIO)}"
+    )
+    return ratio <= TARGET_CPU_RATIO
+
+
+def report_scaling(servers: dict[str, dict[int, Run]]) -> bool | None:
+    """Answers/s with N workers against one worker, each at its best client count."""
+    many = [name for name in servers if name.startswith("api-") and name != "api-1"]
+    if "api-1" not in servers or not many:
+        return None
+
+    def best(by_n: dict[int, Run]) -> float:
+        return max(len(r.latencies) / r.seconds for r in by_n.values())
+
+    one, n = best(servers["api-1"]), best(servers[many[0]])
+    ratio = n / one
+    print(
+        f"answers/s: {many[0]} {n:.1f}, api-1 {one:.1f}: {ratio:.2f}x (target >= {TARGET_SCALING:g}x): "
+        f"{verdict(ratio >= TARGET_SCALING)}"
+    )
+    return ratio >= TARGET_SCALING
+
+
+def report_ratio(name: str, by_n: dict[int, Run], back_to_back: bool) -> bool | None:
     """The latency target; for clients asking back to back, beside the floor that CPU time puts under it."""
     if 1 not in by_n or TARGET_CLIENTS not in by_n:
-        return True
+        return None
     single, ratio = by_n[1], by_n[TARGET_CLIENTS].percentile(50) / by_n[1].percentile(50)
-    verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
-    print(f"p50 at {TARGET_CLIENTS} clients / at 1 client: {ratio:.2f}x (target <= {TARGET_RATIO:g}x): {verdict}")
-    if not back_to_back:
-        return ratio <= TARGET_RATIO
-    cores, cpu = len(os.sched_getaffinity(0)), sum(single.cpu_per_request())
-    floor = TARGET_CLIENTS * cpu / cores
-    print(
-        f"CPU-bound floor: {TARGET_CLIENTS} clients x {cpu:.1f} ms CPU per request / {cores} cores = {floor:.0f} ms, "
-        f"{floor / single.percentile(50):.1f}x the 1-client p50"
-    )
+    line = f"{name}: p50 at {TARGET_CLIENTS} clients / at 1 client: {ratio:.2f}x (target <= {TARGET_RATIO:g}x)"
+    if back_to_back:
+        cores, cpu = len(os.sched_getaffinity(0)), sum(single.cpu_per_request())
+        floor = TARGET_CLIENTS * cpu / cores
+        line += (
+            f"; CPU-bound floor {TARGET_CLIENTS} x {cpu:.1f} ms / {cores} cores = {floor / single.percentile(50):.1f}x"
+        )
+    print(f"{line}: {verdict(ratio <= TARGET_RATIO)}")
     return ratio <= TARGET_RATIO
 
 
@@ -280,7 +390,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("-k", type=int, default=5, help="passages per answer (default 5)")
     parser.add_argument("--data-dir", type=Path, help="index directory to use (default: a temporary one)")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds", help="documents + questions.jsonl")
-    parser.add_argument("--concurrency", type=int, help="QA_UI__CONCURRENCY for the server (default: settings)")
+    parser.add_argument("--concurrency", type=int, help="QA_UI__CONCURRENCY for the Gradio path (default: settings)")
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=["gradio", "api-1", "api-N"],
+        default=["gradio", "api-1", "api-N"],
+        help="servers to load, in this order (default: all three)",
+    )
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="N of api-N (default: cores)")
     parser.add_argument("--cached", action="store_true", help="repeat questions verbatim (cached vectors)")
     parser.add_argument(
         "--think", type=float, default=0, help="mean seconds between an answer and the next question (default 0)"
@@ -301,12 +419,13 @@ def main() -> int:
     try:
         ingest(data_dir, args.seeds, env)
         runs = []
-        with serve(data_dir, env, tmp / "server.log") as (url, pid):
-            print(f"serving {url} (pid {pid}); {len(questions)} questions", file=sys.stderr)
-            for clients in args.clients:
-                run_clients(url, pid, questions, clients, args.warmup, args)
-                runs.append(run_clients(url, pid, questions, clients, args.seconds, args))
-                print(f"{clients} clients: {runs[-1].requests} requests", file=sys.stderr)
+        for target in targets(args.servers, args.workers):
+            with serve(target, data_dir, env, tmp / f"{target.name}.log") as (url, pid):
+                print(f"{target.name}: serving {url} (pid {pid}); {len(questions)} questions", file=sys.stderr)
+                for clients in args.clients:
+                    run_clients(url, pid, target, questions, clients, args.warmup, args)
+                    runs.append(run_clients(url, pid, target, questions, clients, args.seconds, args))
+                    print(f"{target.name}, {clients} clients: {runs[-1].requests} requests", file=sys.stderr)
         return 0 if report(runs, back_to_back=not args.think) else 1
     except KeyboardInterrupt:
         print("load: interrupted; server stopped", file=sys.stderr)
