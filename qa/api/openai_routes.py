@@ -29,6 +29,12 @@ async def models(_: Caller) -> ModelsOut:
     return ModelsOut(data=[ModelOut(id=name) for name in openai_format.models()])
 
 
+@router.get("/models/{model}", response_model=ModelOut)
+async def model(model: str, _: Caller) -> ModelOut:
+    """One answer mode, as a model (404 for any other name)."""
+    return ModelOut(id=openai_format.answer_mode(model))
+
+
 @router.post(
     "/chat/completions",
     response_model=ChatCompletionOut,

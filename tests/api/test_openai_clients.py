@@ -83,6 +83,7 @@ def test_earlier_user_messages_are_the_history_of_a_follow_up(open_server: Serve
 
 def test_the_answer_modes_are_listed_as_models(open_server: Server) -> None:
     assert [m.id for m in client(open_server).models.list()] == ["extractive", "llm"]
+    assert client(open_server).models.retrieve("llm").id == "llm"
 
 
 def test_an_unknown_model_is_404_naming_the_field(open_server: Server) -> None:
