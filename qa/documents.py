@@ -1,9 +1,11 @@
 """Indexed documents as people see them: a readable title, the file, the text citations point into.
 
 Functions over a `QA` engine, for front-ends that show documents (the chat's viewer and its
-Documents tab). Chunks come through the store's reading interface (`IndexReader.ids_of`,
-`chunks`); the manifest of documents (file root, content hash, title) is read from the local
-index directly (`qa.store.local.document`, `all_documents`) until the store offers it too.
+Documents tab), always on behalf of a `User`: every read goes through the permission check
+(`qa.library`), and a source the user may not read is treated as one that is not indexed. Chunks
+come through the store's reading interface (`IndexReader.ids_of`, `chunks`); the manifest of
+documents (title, content hash) is read from the local index (`qa.store.local`) only for sources
+the check let through.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from qa.errors import SourceNotFoundError
+from qa.permissions import User, may_change
 from qa.service import QA
 
 TITLE_WORDS = 10  # an untitled document is named by its first words
@@ -21,11 +25,13 @@ TITLE_WORDS = 10  # an untitled document is named by its first words
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """One indexed document: its source id, a title to show, and how many passages it has."""
+    """One indexed document: its source id, a title to show, how many passages it has, and whether the user
+    it was listed for may remove it."""
 
     source: str
     title: str
     passages: int
+    changeable: bool = False
 
 
 def is_file_name_title(title: str, source: str) -> bool:
@@ -42,38 +48,50 @@ def first_words(text: str, count: int = TITLE_WORDS) -> str:
     return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
 
-def display_title(qa: QA, source: str, title: str) -> str:
-    """`title`, or the document's first words when the title is just its file name."""
+def display_title(qa: QA, source: str, title: str, user: User) -> str:
+    """`title`, or the document's first words when the title is just its file name (and `user` may read it)."""
     if not is_file_name_title(title, source):
         return title.strip()
-    return first_words(document_text(qa, source)[:2000]) or PurePosixPath(source).name
+    try:
+        text = document_text(qa, source, user)
+    except SourceNotFoundError:
+        text = ""
+    return first_words(text[:2000]) or PurePosixPath(source).name
 
 
-def list_documents(qa: QA) -> list[DocumentInfo]:
-    """Every indexed document with a title to show, in source order."""
-    counts = qa.sources()
+def list_documents(qa: QA, user: User) -> list[DocumentInfo]:
+    """Every indexed document `user` may read, with a title to show, in source order."""
+    counts = qa.sources(user)
     if not counts:
         return []
-    titles = {record.source: record.title for record in qa.store.local.all_documents()}
-    return [DocumentInfo(source, display_title(qa, source, titles.get(source, "")), n) for source, n in counts.items()]
+    records = {record.source: record for record in qa.store.local.all_documents() if record.source in counts}
+    mine = {c.name for c in qa.library.collections(user) if may_change(user, c)}
+    documents = []
+    for source, n in counts.items():
+        record = records.get(source)
+        title = display_title(qa, source, record.title if record else "", user)
+        documents.append(DocumentInfo(source, title, n, bool(record and record.collection in mine)))
+    return documents
 
 
-def document_file(qa: QA, source: str) -> Path | None:
-    """The file an indexed source was read from, if it is still there (None: not indexed, or gone)."""
-    record = qa.store.local.document(source)
-    if record is None:
+def document_file(qa: QA, source: str, user: User) -> Path | None:
+    """The file an indexed source was read from, if `user` may read it and it is still there (else None)."""
+    try:
+        path = qa.library.document_file(source, user)
+    except SourceNotFoundError:
         return None
-    root = Path(record.root)  # the folder it was ingested from (a file's own folder when ingested alone)
-    path = root / source
+    record = qa.store.local.document(source)
+    root = Path(record.root) if record else path.parent  # the folder it was ingested from
     try:
         path.resolve().relative_to(root.resolve())  # a source id never leaves its root
     except ValueError:
         return None
-    return path if path.is_file() else None
+    return path
 
 
-def file_changed(qa: QA, source: str, path: Path) -> bool:
+def file_changed(qa: QA, source: str, path: Path, user: User) -> bool:
     """Whether the file no longer has the content that was indexed (citations may point elsewhere)."""
+    qa.library.collection_of(source, user)
     record = qa.store.local.document(source)
     if record is None:
         return True
@@ -84,11 +102,15 @@ def file_changed(qa: QA, source: str, path: Path) -> bool:
     return digest.hexdigest() != record.sha256
 
 
-def document_text(qa: QA, source: str) -> str:
+def document_text(qa: QA, source: str, user: User) -> str:
     """The text of a document as indexed, rebuilt from its chunks: citation offsets point into it.
 
     A gap between chunks (text no chunk holds: only whitespace) is filled with spaces, so offsets stay exact.
+
+    Raises:
+        SourceNotFoundError: `user` may not read `source` (or it is not indexed).
     """
+    qa.library.collection_of(source, user)
     record = qa.store.local.document(source)
     return _rebuilt_text(qa, source, record.sha256 if record else "")
 

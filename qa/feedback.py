@@ -13,16 +13,28 @@ from qa.types import Answer
 _lock = threading.Lock()
 
 
-def record_feedback(path: Path, answer: Answer, liked: bool) -> dict[str, Any]:
-    """Append one vote with the question, answer and citations; returns the record written."""
-    record = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "vote": "up" if liked else "down",
+def feedback_fields(answer: Answer) -> dict[str, Any]:
+    """What a vote records of an answer: the question, the answer, whether it abstained, its citations."""
+    return {
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
         "citations": [c.to_dict() for c in answer.citations],
     }
+
+
+def record_feedback(path: Path, answer: Answer, liked: bool, user: str | None = None) -> dict[str, Any]:
+    """Append one vote with the question, answer and citations (and who voted); returns the record written.
+
+    Front-ends record votes only on answers they gave to that user (the chat checks a signature).
+    """
+    record: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vote": "up" if liked else "down",
+        **feedback_fields(answer),
+    }
+    if user is not None:
+        record["user"] = user
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock, path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")

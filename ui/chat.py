@@ -2,7 +2,8 @@
 
 The conversation is a list of turns (`ui.history`): the chat, the sources panel and the feedback
 all follow from it, so clearing it clears them all, and each answer keeps its own passages.
-It is kept in the browser (`gr.BrowserState`), per user when login is on.
+It is kept in the browser (`gr.BrowserState`), per user when login is on. Every question is answered
+as the session's user (`ui.session`), from the collections they may read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gradio as gr
 from qa.documents import display_title
 from qa.errors import QAError
 from qa.feedback import record_feedback
+from qa.permissions import User
 from qa.service import QA
 from qa.types import Answer
 from ui.history import Turn, make_turn, read_turns, saved, turn_answer
@@ -29,6 +31,7 @@ from ui.render import (
     question_html,
     sources_html,
 )
+from ui.session import Sessions
 
 Message = dict[str, Any]
 EMPTY_VIEWER = '<div class="qa-viewer-empty">Click a marker like [1] to see the passage in its document.</div>'
@@ -37,25 +40,27 @@ EMPTY_VIEWER = '<div class="qa-viewer-empty">Click a marker like [1] to see the 
 class ChatHandlers:
     """The chat's event handlers, bound to one engine."""
 
-    def __init__(self, qa: QA) -> None:
-        """Answer with `qa`; feedback goes to `feedback.jsonl` in its data directory."""
+    def __init__(self, qa: QA, sessions: Sessions | None = None) -> None:
+        """Answer with `qa` for the users of `sessions` (default: login off); feedback goes to `feedback.jsonl`."""
         self.qa = qa
+        self.sessions = sessions or Sessions(None)
         self.feedback_path = qa.settings.data_dir / "feedback.jsonl"
 
-    def titles(self, answers: Sequence[Answer]) -> dict[str, str]:
-        """A title to show for each source the answers draw on."""
+    def titles(self, answers: Sequence[Answer], user: User | None) -> dict[str, str]:
+        """A title to show for each source the answers draw on (None: no user, the passages' own titles)."""
         titles = {}
         for answer in answers:
             for passage in answer.passages:
                 source = passage.chunk.source
                 if source not in titles:
-                    titles[source] = display_title(self.qa, source, passage.chunk.title)
+                    own = passage.chunk.title
+                    titles[source] = display_title(self.qa, source, own, user) if user else own or source
         return titles
 
-    def render(self, turns: list[Turn], panel: bool = True) -> tuple[list[Message], str]:
+    def render(self, turns: list[Turn], user: User | None, panel: bool = True) -> tuple[list[Message], str]:
         """The chat messages and (unless `panel` is False) the sources panel of a conversation."""
         answers = [turn_answer(turn) for turn in turns]
-        titles = self.titles([a for a in answers if a is not None])
+        titles = self.titles([a for a in answers if a is not None], user)
         messages: list[Message] = []
         for n, (turn, answer) in enumerate(zip(turns, answers, strict=True)):
             messages += self._pair(turn["question"], answer, turn["error"], n, titles)
@@ -73,12 +78,26 @@ class ChatHandlers:
         """Answer `message`, streaming it as it is written; the sources panel follows."""
         if not message.strip():
             return
+        try:
+            user: User | None = self.sessions.user(request)
+        except QAError as err:
+            user, refused = None, str(err)
         asked = [t["question"] for t in turns]
-        earlier, _ = self.render(turns, panel=False)
+        earlier, _ = self.render(turns, user, panel=False)
+        if user is None:
+            yield self._finish(earlier, turns, make_turn(message, error=refused), request, None)
+            return
         history = [*earlier, {"role": "user", "content": question_html(message)}]
         written, answer = "", None
         try:
-            stream = self.qa.ask_stream(message, k=int(k), sources=scope or None, history=asked, mode=mode)  # type: ignore[arg-type]
+            stream = self.qa.ask_stream(
+                message,
+                k=int(k),
+                sources=scope or None,
+                history=asked,
+                mode=mode,  # type: ignore[arg-type]
+                user=user,
+            )
             for item in stream:
                 if isinstance(item, str):
                     written += item
@@ -87,31 +106,44 @@ class ChatHandlers:
                 else:
                     answer = item
         except QAError as err:
-            yield self._finish(earlier, turns, make_turn(message, error=str(err)), request)
+            yield self._finish(earlier, turns, make_turn(message, error=str(err)), request, user)
             return
         if answer is None:  # pragma: no cover - ask_stream always ends with an Answer
             return
         if not written:
             for piece in answer_pieces(answer, len(turns))[:-1]:
                 yield [*history, {"role": "assistant", "content": piece}], gr.skip(), "", gr.skip(), gr.skip()
-        yield self._finish(earlier, turns, make_turn(message, answer), request)
+        turn = make_turn(message, answer, signature=self.sessions.sign(answer, user))
+        yield self._finish(earlier, turns, turn, request, user)
 
-    def _finish(self, earlier: list[Message], turns: list[Turn], turn: Turn, request: gr.Request) -> tuple[Any, ...]:
+    def _finish(
+        self, earlier: list[Message], turns: list[Turn], turn: Turn, request: gr.Request, user: User | None
+    ) -> tuple[Any, ...]:
         """The outputs once a question is answered: earlier messages are kept, only the new turn is rendered."""
         turns = [*turns, turn]
         answers = [(n, a) for n, a in enumerate(map(turn_answer, turns)) if a is not None]
-        titles = self.titles([a for _, a in answers])
+        titles = self.titles([a for _, a in answers], user)
         messages = earlier + self._pair(turn["question"], turn_answer(turn), turn["error"], len(turns) - 1, titles)
         return messages, turns, "", sources_html(answers, titles), saved(turns, _user(request))
 
-    def like(self, turns: list[Turn], data: gr.LikeData) -> None:
-        """Append a thumbs up or down, with the question, answer and citations, to the feedback file."""
+    def like(self, turns: list[Turn], data: gr.LikeData, request: gr.Request) -> None:
+        """Append a thumbs up or down, with the question, answer and citations, to the feedback file.
+
+        Only for an answer this server gave to this user (its signature says so): a turn the browser
+        made up, or kept from another user or an earlier run of the server, records nothing.
+        """
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turn = int(index) // 2  # the chat is always question, answer, question, answer...
         answer = turn_answer(turns[turn]) if 0 <= turn < len(turns) else None
-        if answer is not None:
+        if answer is None:
+            return
+        try:
+            user = self.sessions.user(request)
+        except QAError:
+            return
+        if self.sessions.given(answer, user, turns[turn].get("signature")):
             liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
-            record_feedback(self.feedback_path, answer, liked)
+            record_feedback(self.feedback_path, answer, liked, user.name if self.sessions.login else None)
 
     def new_chat(self, request: gr.Request) -> tuple[Any, ...]:
         """Forget the conversation: chat, passages, the open document and what the browser keeps."""
@@ -119,8 +151,12 @@ class ChatHandlers:
 
     def restore(self, stored: Any, request: gr.Request) -> tuple[Any, ...]:
         """The conversation kept in the browser, after a reload (another user's is not shown)."""
+        try:
+            user = self.sessions.user(request)
+        except QAError:
+            return [], [], EMPTY_SOURCES
         turns = read_turns(stored, _user(request))
-        messages, panel = self.render(turns)
+        messages, panel = self.render(turns, user)
         return messages, turns, panel
 
 

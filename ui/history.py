@@ -1,8 +1,10 @@
 """A conversation as plain data: one turn per question, kept as JSON (in the browser) and read back.
 
-A turn is `{"question": str, "answer": Answer.to_dict() | None, "error": str}`. Turns come back
-from the browser's storage, so reading them checks their shape and drops what does not fit;
-nothing in them is trusted to name a file (the viewer looks sources up in the index).
+A turn is `{"question": str, "answer": Answer.to_dict() | None, "error": str, "signature": str}`.
+Turns come back from the browser's storage, which the browser can change, so reading them checks
+their shape and drops what does not fit; nothing in them is trusted to name a file (the viewer looks
+sources up in the index, for the session's user) and feedback is recorded only for an answer whose
+signature shows this server gave it to this user (`ui.session.Sessions.sign`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ MAX_TURNS = 50  # kept per browser; older turns are dropped
 Turn = dict[str, Any]
 
 
-def make_turn(question: str, answer: Answer | None = None, error: str = "") -> Turn:
+def make_turn(question: str, answer: Answer | None = None, error: str = "", signature: str = "") -> Turn:
     """A turn as stored."""
-    return {"question": question, "answer": answer.to_dict() if answer else None, "error": error}
+    return {
+        "question": question,
+        "answer": answer.to_dict() if answer else None,
+        "error": error,
+        "signature": signature,
+    }
 
 
 def answer_from_dict(data: dict[str, Any]) -> Answer:
@@ -73,7 +80,8 @@ def read_turns(saved: Any, user: str | None) -> list[Turn]:
         except (AttributeError, KeyError, TypeError, ValueError):
             continue
         if isinstance(question, str):
-            turns.append(make_turn(question, turn_answer(turn), str(turn.get("error") or "")))
+            error, signature = str(turn.get("error") or ""), str(turn.get("signature") or "")
+            turns.append(make_turn(question, turn_answer(turn), error, signature))
     return turns
 
 

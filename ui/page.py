@@ -15,30 +15,40 @@ from typing import Any
 import gradio as gr
 
 from qa.errors import QAError
+from qa.login import Authenticator
+from qa.permissions import ADMIN, User
 from qa.service import QA
 from ui.chat import EMPTY_VIEWER, ChatHandlers
 from ui.documents import DocumentManager
 from ui.history import saved
 from ui.render import EMPTY_SOURCES
+from ui.session import Sessions
 from ui.theme import SCROLL_JS
 from ui.viewer import CitationViewer
 
+CACHE_SECONDS = 600  # Gradio's copies of uploads never indexed (a request that never came) go after this
 
-def api_ask(qa: QA, question: str, k: int = 5, mode: str = "") -> dict[str, Any]:
-    """The engine's `ask` for API clients: the same object `qa ask --json` prints."""
+
+def api_ask(qa: QA, question: str, k: int = 5, mode: str = "", user: User = ADMIN) -> dict[str, Any]:
+    """The engine's `ask` for API clients, as `user`: the same object `qa ask --json` prints."""
     if isinstance(k, float) and float(k).is_integer():  # JSON clients may send 5.0; anything else the engine refuses
         k = int(k)
     try:
-        return qa.ask(question, k=k, mode=mode or None).to_dict()  # type: ignore[arg-type]
+        return qa.ask(question, k=k, mode=mode or None, user=user).to_dict()  # type: ignore[arg-type]
     except QAError as err:
         raise gr.Error(str(err)) from err
 
 
-def build_ui(qa: QA) -> gr.Blocks:
-    """The chat, sources panel, document viewer, settings and document management, wired to `qa`."""
-    chat_handlers, documents, citations = ChatHandlers(qa), DocumentManager(qa), CitationViewer(qa)
+def build_ui(qa: QA, authenticator: Authenticator | None = None) -> gr.Blocks:
+    """The chat, sources panel, document viewer, settings and document management, wired to `qa`.
+
+    Every handler acts as the session's user, looked up with `authenticator` (None: login off, as an admin).
+    """
+    sessions = Sessions(authenticator)
+    chat_handlers, documents = ChatHandlers(qa, sessions), DocumentManager(qa, sessions)
+    citations = CitationViewer(qa, sessions)
     demo: gr.Blocks
-    with gr.Blocks(title="Ask the documents") as demo:
+    with gr.Blocks(title="Ask the documents", delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as demo:
         with gr.Row(equal_height=True):
             gr.Markdown("## Ask the documents\nAnswers quote the documents: click a marker like [1] to see it there.")
             logout = gr.Button("Log out", link="/logout", visible=False, elem_id="logout", size="sm", scale=0)
@@ -93,12 +103,12 @@ def build_ui(qa: QA) -> gr.Blocks:
                     )
             with gr.Column(scale=2, min_width=320):
                 viewer = gr.HTML(EMPTY_VIEWER, elem_id="viewer")
-                download = gr.DownloadButton("Download", visible=False, elem_id="download", size="sm")
+                download = gr.Button("Download", visible=False, elem_id="download", size="sm")  # a link
                 sources = gr.HTML(EMPTY_SOURCES, elem_id="sources")
                 open_request = gr.Textbox(elem_id="open-request", elem_classes="qa-hidden", container=False)
                 open_button = gr.Button("Open", elem_id="open-button", elem_classes="qa-hidden")
-        with gr.Tab("Documents") as documents_tab:
-            table, choice = documents.render(scope)
+        with gr.Tab("Documents", elem_id="documents-tab") as documents_tab:
+            listed, listing = documents.render(scope)
         inputs, outputs = [box, turns, top_k, mode, scope], [chat, turns, box, sources, stored]
         box.submit(chat_handlers.respond, inputs, outputs, api_visibility="private")
         ask.click(chat_handlers.respond, inputs, outputs, api_visibility="private")
@@ -114,18 +124,21 @@ def build_ui(qa: QA) -> gr.Blocks:
             trigger_mode="always_last",
             api_visibility="private",
         ).then(None, js=SCROLL_JS)
-        listing = [table, choice, scope]
         demo.load(chat_handlers.restore, [stored], [chat, turns, sources], api_visibility="private")
-        demo.load(documents.listing, [scope], listing, show_progress="hidden", api_visibility="private")
+        demo.load(documents.listing, listed, listing, show_progress="hidden", api_visibility="private")
         demo.load(_account, None, [logout], api_visibility="private")
-        documents_tab.select(documents.listing, [scope], listing, show_progress="hidden", api_visibility="private")
+        documents_tab.select(documents.listing, listed, listing, show_progress="hidden", api_visibility="private")
 
-        def ask_api(question: str, k: int = 5, mode: str = "") -> dict[str, Any]:
+        def ask_api(question: str, request: gr.Request, k: int = 5, mode: str = "") -> dict[str, Any]:
             """Answer a question with cited sentences: the same object `qa ask --json` prints.
 
             `mode` is "extractive" or "llm" ("": llm when a language model is configured).
             """
-            return api_ask(qa, question, k, mode)
+            try:
+                user = sessions.user(request)
+            except QAError as err:
+                raise gr.Error(str(err)) from err
+            return api_ask(qa, question, k, mode, user)
 
         gr.api(ask_api, api_name="ask")  # type: ignore[attr-defined]
     return demo

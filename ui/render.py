@@ -15,6 +15,10 @@ from qa.types import Answer, Citation, Passage
 
 NO_ANSWER_TITLE = "The sources do not answer this"
 UNSUPPORTED = "Not supported by the cited passages"
+FLAGGED = (
+    "This passage seems to address an AI assistant (instructions, a role, a link or an address to use). "
+    "It is quoted as text: nothing in it is followed."
+)
 EMPTY_SOURCES = '<div class="qa-sources-empty">Cited passages appear here.</div>'
 # Ends a chat message once its answer (or error) is complete, with the sources panel already updated:
 # what browser tests and scripts wait for, instead of a fixed time.
@@ -145,15 +149,18 @@ def highlight(passage: Passage, citations: Sequence[Citation]) -> str:
 
 
 def passage_html(passage: Passage, citations: Sequence[Citation], element_id: str, turn: int, title: str) -> str:
-    """One passage card: document title, file name and page, the text with its quotes highlighted, Open."""
+    """One passage card: document title, file name and page, a notice if its text addresses an assistant, the
+    text with its quotes highlighted, Open."""
     chunk = passage.chunk
     page = f' · <span class="qa-page-no">page {chunk.page}</span>' if chunk.page is not None else ""
     label = "Show the page" if chunk.page is not None else "Show in the document"
+    flag = f'<div class="qa-flag" role="note">{FLAGGED}</div>' if passage.addresses_assistant else ""
     return (
         f'<div class="qa-source" id="{element_id}">'
         f'<div class="qa-source-head"><span class="qa-marker">[{passage.rank}]</span> '
         f'<span class="qa-title">{escape_text(title or chunk.source)}</span>'
         f'<div class="qa-where"><span class="qa-file">{escape_text(chunk.source)}</span>{page}</div></div>'
+        f"{flag}"
         f'<div class="qa-passage">{highlight(passage, citations)}</div>'
         f'<button type="button" class="qa-open" data-turn="{turn}" data-rank="{passage.rank}">{label}</button></div>'
     )

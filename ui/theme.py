@@ -47,6 +47,8 @@ CSS = """
 .qa-unsupported::after { content: " (not supported by the sources)"; color: var(--qa-flag); font-size: 0.8em; }
 .qa-mode { color: var(--qa-muted); font-size: 0.8em; margin-top: 4px; }
 .qa-notice { color: var(--qa-notice); font-size: 0.85em; margin: 4px 0; }
+.qa-flag { background: var(--qa-warn); color: var(--qa-warn-text); border-left: 4px solid var(--qa-warn-edge);
+  padding: 4px 8px; margin: 4px 0; font-size: 0.82rem; }
 .qa-viewer-body { max-height: 70vh; overflow: auto; }
 .qa-doc { white-space: pre-wrap; font-size: 0.92rem; line-height: 1.5; color: var(--qa-text); }
 .qa-page { position: relative; background: #ffffff; }

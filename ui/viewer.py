@@ -2,18 +2,16 @@
 
 A PDF citation shows its page, rendered when the citation is opened (never per answer), with the
 quoted sentence's area highlighted; other formats show the document's text around the passage
-with the quote highlighted. The document itself can be downloaded. Requests name a turn and a
-passage rank; the source comes from that turn's answer and must be indexed, so no request can
-name a file of its own.
+with the quote highlighted. The document itself can be downloaded, from the app's own route
+(`ui.routes`), never from Gradio's file cache. Requests name a turn and a passage rank; the source
+comes from that turn's answer and is opened only if the session's user may read it (the turns come
+back from the browser, so they are not trusted to name a source).
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +19,14 @@ import gradio as gr
 
 from index.pdf.page_image import PdfError, render_page
 from qa.documents import display_title, document_file, document_text, file_changed
+from qa.errors import QAError
+from qa.permissions import User
 from qa.service import QA
 from qa.types import Citation, Passage
 from ui.history import Turn, turn_answer
 from ui.render import escape_text
+from ui.routes import document_url
+from ui.session import Sessions
 
 CONTEXT_CHARS = 6000  # text shown either side of a passage of a non-PDF document
 GONE = "The file is no longer where it was indexed from (or it was removed): the passage is shown alone."
@@ -77,36 +79,40 @@ def page_html(png: bytes, width: int, height: int, page: int, boxes: tuple[tuple
 class CitationViewer:
     """Opens the passages of answers in their documents, for one engine."""
 
-    def __init__(self, qa: QA) -> None:
-        """Show documents of `qa`; downloads are copied to a temporary folder Gradio may serve."""
+    def __init__(self, qa: QA, sessions: Sessions | None = None) -> None:
+        """Show documents of `qa` to the users of `sessions` (default: login off)."""
         self.qa = qa
-        self.downloads = Path(tempfile.mkdtemp(prefix="qa-downloads-"))
-        atexit.register(shutil.rmtree, self.downloads, True)
+        self.sessions = sessions or Sessions(None)
         self._changed: dict[tuple[str, int, int], bool] = {}  # (source, mtime, size) -> changed since indexed
 
-    def open(self, request: str, turns: list[Turn]) -> tuple[str, Any]:
-        """The viewer's HTML and download button for a request `{"turn": t, "rank": n}`."""
-        found = self._find(request, turns)
+    def open(self, wanted: str, turns: list[Turn], request: gr.Request) -> tuple[str, Any]:
+        """The viewer's HTML and download link for a request `{"turn": t, "rank": n}` of the session's user."""
+        hidden = gr.update(visible=False)
+        found = self._find(wanted, turns)
         if found is None:
-            return _problem("That passage is no longer in this chat."), gr.update(visible=False)
+            return _problem("That passage is no longer in this chat."), hidden
+        try:
+            user = self.sessions.user(request)
+        except QAError as err:
+            return _problem(str(err)), hidden
         passage, citations = found
         chunk = passage.chunk
-        title = display_title(self.qa, chunk.source, chunk.title)
+        title = display_title(self.qa, chunk.source, chunk.title, user)
         where = chunk.source + (f" · page {chunk.page}" if chunk.page is not None else "")
-        path = document_file(self.qa, chunk.source)
-        if path is None:
+        path = document_file(self.qa, chunk.source, user)
+        if path is None:  # gone, removed, or not the user's to read: the passage they were given, alone
             alone = text_window(chunk.text, 0, len(chunk.text), None)
-            return viewer_html(title, where, alone, GONE), gr.update(visible=False)
-        notice = CHANGED if self._file_changed(chunk.source, path) else ""
-        download = gr.update(value=str(self._downloadable(path)), visible=True, label=f"Download {path.name}")
-        return viewer_html(title, where, self._body(path, passage, citations), notice), download
+            return viewer_html(title, where, alone, GONE), hidden
+        notice = CHANGED if self._file_changed(chunk.source, path, user) else ""
+        download = gr.update(link=document_url(chunk.source), value=f"Download {path.name}", visible=True)
+        return viewer_html(title, where, self._body(path, passage, citations, user), notice), download
 
-    def _file_changed(self, source: str, path: Path) -> bool:
+    def _file_changed(self, source: str, path: Path, user: User) -> bool:
         """Whether the file's content is no longer what was indexed (hashed once per version of the file)."""
         stat = path.stat()
         key = (source, stat.st_mtime_ns, stat.st_size)
         if key not in self._changed:
-            self._changed[key] = file_changed(self.qa, source, path)
+            self._changed[key] = file_changed(self.qa, source, path, user)
         return self._changed[key]
 
     def _find(self, request: str, turns: list[Turn]) -> tuple[Passage, list[Citation]] | None:
@@ -121,7 +127,7 @@ class CitationViewer:
             return None
         return passage, [c for c in answer.citations if c.marker == rank]
 
-    def _body(self, path: Path, passage: Passage, citations: list[Citation]) -> str:
+    def _body(self, path: Path, passage: Passage, citations: list[Citation], user: User) -> str:
         chunk = passage.chunk
         if path.suffix.lower() == ".pdf" and chunk.page is not None:
             page = next((c.page for c in citations if c.page is not None), chunk.page)
@@ -131,20 +137,11 @@ class CitationViewer:
             except PdfError as err:
                 return f'<div class="qa-error">Page {page} cannot be shown: {escape_text(str(err))}</div>'
             return page_html(image.png, image.width, image.height, page, image.boxes)
-        text = document_text(self.qa, chunk.source)
+        text = document_text(self.qa, chunk.source, user)
         if text[chunk.start : chunk.end] != chunk.text:  # re-indexed since the answer: show the passage alone
             return text_window(chunk.text, 0, len(chunk.text), None)
         quote = (min(c.start for c in citations), max(c.end for c in citations)) if citations else None
         return text_window(text, chunk.start, chunk.end, quote)
-
-    def _downloadable(self, path: Path) -> Path:
-        """A copy of the file in the viewer's temporary folder (Gradio serves files only from allowed places)."""
-        folder = self.downloads / f"{abs(hash((str(path), path.stat().st_mtime_ns))):x}"
-        target = folder / path.name
-        if not target.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-        return target
 
 
 def _problem(message: str) -> str:

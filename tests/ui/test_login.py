@@ -1,27 +1,47 @@
-"""Optional login from settings."""
+"""Login from the accounts (`qa.login`): off without accounts, on with a users file or development users."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import httpx
+from ui_driver import free_port
 
-from qa import QA, QAError
-from ui.app import login, parse_users
-
-
-def test_users_are_read_as_user_password_pairs() -> None:
-    assert parse_users(["alice:s3cret", " # staff", "", "bob:pa:ss"]) == [("alice", "s3cret"), ("bob", "pa:ss")]
-
-
-def test_an_entry_without_password_is_a_clear_error() -> None:
-    with pytest.raises(QAError, match="alice"):
-        parse_users(["alice"])
+from qa import QA
+from qa.accounts import AccountsFile, users_file
+from qa.login import build_authenticator
+from qa.permissions import ADMIN
+from ui.app import launch, options
+from ui.session import Sessions
 
 
-def test_login_is_off_by_default_and_on_with_env_or_file(tmp_path: Path) -> None:
-    assert login(QA(data_dir=tmp_path)) is None
-    users = tmp_path / "users.txt"
-    users.write_text("carol:pw1\n")
-    qa = QA(data_dir=tmp_path, ui={"users": "alice:pw2", "users_file": users})
-    assert login(qa) == [("alice", "pw2"), ("carol", "pw1")]
+def test_login_is_off_without_accounts_and_the_ui_then_acts_as_an_admin(tmp_path: Path) -> None:
+    qa = QA(data_dir=tmp_path)
+    authenticator = build_authenticator(qa.settings)
+    assert authenticator is None and options(qa, authenticator)["auth"] is None
+    assert Sessions(authenticator).user(None) == ADMIN
+
+
+def test_a_users_file_made_by_qa_users_turns_login_on(tmp_path: Path) -> None:
+    qa = QA(data_dir=tmp_path)
+    AccountsFile(users_file(qa.settings)).add("alice", "s3cret-pass", groups=["hr"])
+    authenticator = build_authenticator(qa.settings)
+    assert authenticator is not None
+    assert options(qa, authenticator)["auth"] == authenticator.login  # Gradio's auth=: the throttled login
+    assert authenticator.authenticate("alice", "s3cret-pass") and not authenticator.authenticate("alice", "wrong-pass")
+    alice = Sessions(authenticator).named("alice")
+    assert alice.name == "alice" and alice.groups == {"hr"} and not alice.admin
+
+
+def test_the_served_chat_asks_for_a_login_and_accepts_only_the_right_password(tmp_path: Path) -> None:
+    qa = QA(data_dir=tmp_path / "index", accounts={"dev_plaintext_users": "alice:s3cret-pass"})
+    port = free_port()
+    demo = launch(qa, "127.0.0.1", port, block=False)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=60) as client:
+            assert client.get("config").status_code == 401
+            assert client.post("login", data={"username": "alice", "password": "wrong-pass"}).status_code == 400
+            assert client.post("login", data={"username": "alice", "password": "s3cret-pass"}).status_code == 200
+            assert client.get("config").status_code == 200
+    finally:
+        demo.close()

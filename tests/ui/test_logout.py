@@ -8,25 +8,22 @@ from playwright.sync_api import Browser
 from ui_driver import LONG, free_port
 
 from qa import QA
-from ui.app import build_ui
+from ui.app import launch
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 def test_with_login_on_the_chat_offers_log_out(browser: Browser, tmp_path: Path) -> None:
-    qa = QA(data_dir=tmp_path / "index")
+    qa = QA(data_dir=tmp_path / "index", accounts={"dev_plaintext_users": "alice:s3cret-pass"})
     qa.ingest(SEEDS)
     port = free_port()
-    demo = build_ui(qa)  # the login mechanism is launch()'s; any Gradio login shows the button
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, auth=[("alice", "s3cret")], prevent_thread_lock=True, quiet=True
-    )
+    demo = launch(qa, "127.0.0.1", port, block=False)
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
         page.fill("input[type=text]", "alice")
-        page.fill("input[type=password]", "s3cret")
+        page.fill("input[type=password]", "s3cret-pass")
         page.keyboard.press("Enter")
         logout = page.locator("#logout")
         logout.wait_for(timeout=LONG)

@@ -28,6 +28,7 @@ MEASURED = [
     ("passage", "#sources .qa-passage", ""),
     ("highlighted quote", "#sources .qa-passage mark", ""),
     ("open button", "#sources .qa-open", ""),
+    ("flagged passage notice", "#sources .qa-turn:not([hidden]) .qa-flag", ""),
     ("viewer title", "#viewer .qa-title", ""),
     ("viewer text", "#viewer .qa-doc", ""),
     ("viewer highlight", "#viewer mark.qa-doc-quote", ""),
@@ -72,6 +73,9 @@ SAMPLES = """() => {  // the notices the engine shows only when a language model
     + '<div class="qa-error">question: must be a non-empty string</div>'
     + '<div class="qa-mode">written by the language model, checked against the sources</div>'
     + '<span class="qa-unsupported">A claim.</span>');
+  // and the notice on a passage whose text addresses an assistant (no seed passage does)
+  document.querySelector('#sources .qa-turn:not([hidden]) .qa-source-head').insertAdjacentHTML('afterend',
+    '<div class="qa-flag" role="note">This passage seems to address an AI assistant.</div>');
 }"""
 
 
