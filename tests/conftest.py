@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before sentence_transformers is imported
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -25,9 +26,21 @@ import pytest  # noqa: E402
 from qa import QA  # noqa: E402
 from qa.settings import bundled_model_path  # noqa: E402
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 SERVER_START_SECONDS = 30
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -160,3 +173,16 @@ def copy_seeds(target: Path) -> None:
     """Copy the seed documents (not the question set) into `target`."""
     for path in SEEDS.glob("*.txt"):
         shutil.copy(path, target / path.name)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless: one for the session (Playwright's sync API allows one at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required for the browser tests (apt-get install chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

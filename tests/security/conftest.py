@@ -1,4 +1,4 @@
-"""A real chat server with login (alice and bob), and a real headless browser, for the attacks.
+"""A real chat server with login (alice and bob), and pages of it in the session's headless Chromium.
 
 The server runs in this process on a free loopback port over a fresh index of `seeds/`; tests add and
 remove documents of their own, so they do not depend on each other's order.
@@ -6,19 +6,17 @@ remove documents of their own, so they do not depend on each other's order.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from ui_client import UIClient, served
 
 from qa import QA
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PASSWORDS = {"alice": "alice-s3cret-pass", "bob": "bob-s3cret-pass"}
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -46,17 +44,6 @@ def client(login_app: tuple[str, QA]) -> Iterator[Callable[[str | None], UIClien
     yield make
     for session in opened:
         session.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is required for the browser tests (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Browser fixtures: one app over a fresh index of `seeds/` and a PDF, driven by Debian's Chromium.
+"""Browser fixtures: one app over a fresh index of `seeds/` and a PDF, driven by Debian's Chromium (the session's
+`browser`, from tests/conftest.py).
 
 The app is started once for the UI tests on a free loopback port (real embedding model, real Chroma
 in a temporary directory); tests that change the index add and remove documents of their own.
@@ -6,28 +7,18 @@ in a temporary directory); tests that change the index add and remove documents 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from ui_driver import PDF_NAME, free_port, write_manual
 
 from qa import QA
 from ui.app import launch
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +34,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QA]]:
     demo = launch(qa, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/", qa
     demo.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is required for the UI tests (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
