@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.manifest import DEFAULT_COLLECTION, Collection, Visibility
+from index.manifest import DEFAULT_COLLECTION, Collection, DocumentRecord, Visibility
 from index.store import ChunkStore
 from qa.errors import QAError, SourceNotFoundError
 from qa.permissions import User, check_collection, may_read, readable, require_change
+
+UPLOADS = "uploads"  # the data directory's folder of files uploaded through the chat or the HTTP API
 
 
 class Library:
@@ -79,14 +81,32 @@ class Library:
             raise SourceNotFoundError(f"{source!r} is not indexed; `qa sources` lists what is")
         return collection
 
+    def removable(self, source: str, user: User, uploads: Path) -> Path | None:
+        """Check that `user` may remove `source`; returns its kept copy if it was uploaded into `uploads`."""
+        require_change(user, self.collection_of(source, user))
+        record = self.store.local.document(source)
+        if record is None or not Path(record.root).resolve().is_relative_to(uploads.resolve()):
+            return None
+        return _file_of(record)
+
+    def ensure(self, name: str, user: User, visibility: Visibility = "private") -> Collection:
+        """The collection `name`, created for `user` with `visibility` if there is none (never changed)."""
+        existing = self.store.local.collections().get(check_collection(name, visibility)[0])
+        return existing if existing is not None else self.create(name, user, visibility=visibility)
+
     def document_file(self, source: str, user: User) -> Path:
         """The file `source` was read from, if `user` may read it and it is still there."""
         self.collection_of(source, user)
         record = self.store.local.document(source)
         if record is None:
             raise SourceNotFoundError(f"{source!r} is not indexed; `qa sources` lists what is")
-        prefix = "" if record.collection == DEFAULT_COLLECTION else f"{record.collection}/"
-        path = Path(record.root, record.source.removeprefix(prefix))
+        path = _file_of(record)
         if not path.is_file():
             raise SourceNotFoundError(f"{source!r}: its file is no longer at {path}")
         return path
+
+
+def _file_of(record: DocumentRecord) -> Path:
+    """Where the file of a manifest entry was read from."""
+    prefix = "" if record.collection == DEFAULT_COLLECTION else f"{record.collection}/"
+    return Path(record.root, record.source.removeprefix(prefix))

@@ -16,8 +16,8 @@ from qa.answering import Answering
 from qa.errors import IndexMissingError, writer_errors
 from qa.extractive import ExtractiveAnswerer
 from qa.langchain_retriever import QARetriever
-from qa.library import Library
-from qa.permissions import ADMIN, User, require_change
+from qa.library import UPLOADS, Library
+from qa.permissions import ADMIN, User
 from qa.request import AnswerMode, AskOptions, Request, RetrievalMode, check_paths, check_question
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings, settings_for
@@ -114,11 +114,8 @@ class QA:
         collection: str = DEFAULT_COLLECTION,
         user: User = ADMIN,
     ) -> list[SyncReport]:
-        """Sync files or folders (default: the seeds folder) into a collection `user` may change; see `index.sync`.
-
-        Raises `IngestError` (a path does not exist; another ingest holds the index past `writer_wait`),
-        `PermissionDeniedError`, or `ConfigError` (the parsing worker cannot start).
-        """
+        """Sync files or folders (default: the seeds folder) into a collection `user` may change (`index.sync`);
+        `IngestError` for a missing path or a busy index, `PermissionDeniedError`, `ConfigError` (no parser)."""
         targets = check_paths(paths) or [self.settings.seeds_dir]
         self.library.writable(collection, user)
         with writer_errors():
@@ -135,11 +132,14 @@ class QA:
             return self.writer.check(repair)
 
     def remove(self, source: str, user: User = ADMIN) -> int:
-        """Remove a source `user` may change; returns how many chunks were deleted (`SourceNotFoundError`, also
-        for a source `user` may not read, or `PermissionDeniedError`)."""
-        require_change(user, self.library.collection_of(source, user))  # a missing index holds no source
+        """Remove a source `user` may change, and its uploaded copy; returns how many chunks were deleted
+        (`SourceNotFoundError`, also for a source `user` may not read, or `PermissionDeniedError`)."""
+        copy = self.library.removable(source, user, self.settings.data_dir / UPLOADS)
         with writer_errors():
-            return self.writer.remove(source)
+            deleted = self.writer.remove(source)
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+        return deleted
 
     def sources(self, user: User = ADMIN) -> dict[str, int]:
         """The sources `user` may read, with their chunk counts."""

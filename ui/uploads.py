@@ -16,7 +16,7 @@ from gradio.utils import get_upload_folder
 from index.formats import SUPPORTED_SUFFIXES
 from index.manifest import DEFAULT_COLLECTION
 from qa.errors import QAError
-from qa.permissions import ADMIN, User, may_change
+from qa.permissions import User, may_change
 from qa.service import QA
 from ui.render import escape_text
 from ui.session import private_collection
@@ -83,15 +83,12 @@ class Uploads:
     def _writable(self, collection: str, user: User) -> str | None:
         """Why `user` may not upload to `collection` (made now when it is the user's own private one), or None."""
         try:
-            if collection == private_collection(user) and collection not in self._collections():
-                self.qa.library.create(collection, user)
+            if collection == private_collection(user):
+                self.qa.library.ensure(collection, user)
             self.qa.library.writable(collection, user)
         except QAError as err:
             return str(err)
         return None
-
-    def _collections(self) -> set[str]:
-        return {c.name for c in self.qa.library.collections(ADMIN)}
 
     def _ingest(self, path: Path, collection: str, user: User) -> str:
         name = escape_text(path.name)

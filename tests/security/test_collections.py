@@ -162,3 +162,20 @@ def test_an_index_made_before_collections_migrates_to_the_default_collection_wit
     after = reopened.store.collection.get(include=["embeddings", "metadatas"])
     assert after["ids"] == before["ids"] and (after["embeddings"] == before["embeddings"]).all()
     assert {m["collection"] for m in after["metadatas"]} == {"default"}
+
+
+def test_removing_an_uploaded_document_deletes_the_kept_copy_and_nothing_else(shared: QA, tmp_path: Path) -> None:
+    uploads = shared.settings.data_dir / "uploads" / "alice-private"
+    write(uploads, "upload.txt", "The Zephyr upload says the budget is 9 million.")
+    shared.ingest(uploads, collection="alice-private", user=ALICE)
+    assert shared.remove("alice-private/upload.txt", user=ALICE) > 0
+    assert not (uploads / "upload.txt").exists()
+    shared.remove("alice-private/memo.txt", user=ALICE)  # ingested from a folder of alice's own: her file stays
+    assert (tmp_path / "alice" / "memo.txt").read_text() == ALICE_MEMO
+
+
+def test_ensuring_a_collection_never_changes_one_that_exists(shared: QA) -> None:
+    assert shared.library.ensure("alice-private", ALICE).visibility == "private"
+    assert shared.library.ensure("hr", BOB).groups == frozenset({"hr"})  # bob could not have changed it anyway
+    made = shared.library.ensure("bob-notes", BOB)
+    assert (made.owner, made.visibility) == ("bob", "private")
