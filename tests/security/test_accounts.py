@@ -7,9 +7,10 @@ import io
 import json
 import logging
 import stat
-from collections.abc import MutableMapping
+from collections.abc import Coroutine, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -21,6 +22,8 @@ from qa.login import Authenticator, ClientAddressMiddleware, build_authenticator
 from qa.permissions import User
 from qa.settings import Settings, load_settings
 from qa.throttle import LoginThrottle
+
+T = TypeVar("T")
 
 FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # real argon2id, cheap parameters
 PASSWORD = "correct horse battery"
@@ -216,6 +219,12 @@ def test_failures_and_refusals_are_logged_with_account_and_address_never_the_pas
     assert not any("hunter2" in m or PASSWORD in m for m in messages)
 
 
+def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion in a thread of its own: a browser test's loop may be running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_the_gradio_style_login_reads_the_address_the_middleware_saw(auth: Authenticator) -> None:
     seen: list[str | None] = []
 
@@ -225,10 +234,10 @@ def test_the_gradio_style_login_reads_the_address_the_middleware_saw(auth: Authe
             await auth.login("alice", "wrong password")
 
     scope = {"type": "http", "client": ("192.0.2.44", 51000)}
-    asyncio.run(ClientAddressMiddleware(app)(scope, None, None))  # type: ignore[arg-type]
+    run_in_own_loop(ClientAddressMiddleware(app)(scope, None, None))  # type: ignore[arg-type]
     assert seen == ["192.0.2.44"] and client_address.get() is None
     assert auth.authenticate("bob", "bobs password", "192.0.2.44") is None  # that address is locked
-    assert asyncio.run(auth.login("bob", "bobs password"))  # no address: only the accounts count
+    assert run_in_own_loop(auth.login("bob", "bobs password"))  # no address: only the accounts count
 
 
 # plain text only in the development setting
