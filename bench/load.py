@@ -3,9 +3,10 @@
     python bench/load.py [--clients 1 8 32] [--seconds 20] [--warmup 3] [--think S] [--workers N]
                          [--servers gradio api-1 api-N] [--data-dir DIR] [--concurrency N] [--cached]
 
-Indexes seeds/ into a data directory (a temporary one unless --data-dir), then for each server in turn
-starts it in its own process on a free 127.0.0.1 port, waits until it answers, and runs the same clients
-and questions against it:
+Indexes seeds/ into a data directory (a temporary one unless --data-dir), starts each server in its own
+process on a free 127.0.0.1 port and waits until it answers. All of them run at once (an idle one costs
+next to nothing), and the same clients and questions go to each in turn, client count by client count, so
+that a change in what else the machine does meets them alike:
 
 - gradio: `qa ui`, through Gradio's HTTP call API (POST /gradio_api/call/ask, then its event stream);
 - api-1: `qa serve --workers 1`, POST /v1/ask (the same object as `qa ask --json`);
@@ -43,7 +44,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -419,13 +420,19 @@ def main() -> int:
     try:
         ingest(data_dir, args.seeds, env)
         runs = []
-        for target in targets(args.servers, args.workers):
-            with serve(target, data_dir, env, tmp / f"{target.name}.log") as (url, pid):
+        with ExitStack() as stack:  # every server up at once, so that each client count meets them in turn
+            servers = [
+                (target, *stack.enter_context(serve(target, data_dir, env, tmp / f"{target.name}.log")))
+                for target in targets(args.servers, args.workers)
+            ]
+            for target, url, pid in servers:
                 print(f"{target.name}: serving {url} (pid {pid}); {len(questions)} questions", file=sys.stderr)
-                for clients in args.clients:
+            for clients in args.clients:
+                for target, url, pid in servers:
                     run_clients(url, pid, target, questions, clients, args.warmup, args)
                     runs.append(run_clients(url, pid, target, questions, clients, args.seconds, args))
                     print(f"{target.name}, {clients} clients: {runs[-1].requests} requests", file=sys.stderr)
+        runs.sort(key=lambda run: [t.name for t, _, _ in servers].index(run.server))
         return 0 if report(runs, back_to_back=not args.think) else 1
     except KeyboardInterrupt:
         print("load: interrupted; server stopped", file=sys.stderr)
