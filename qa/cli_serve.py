@@ -10,6 +10,7 @@ in one more process that the workers forward its requests to (`qa.api.ui_proxy`)
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -47,6 +48,8 @@ def run_serve(qa: QA, args: argparse.Namespace) -> int:
     if workers < 1:
         raise ConfigError(f"--workers: must be at least 1, got {workers}")
     ui = serve.ui and not args.no_ui
+    if ui and importlib.util.find_spec("gradio") is None:
+        raise QAError("the chat UI needs gradio: pip install -e '.[ui]', or serve the API alone with --no-ui")
     if not qa.sources():
         print(f"the index is empty: ingesting {qa.settings.seeds_dir}", file=sys.stderr)
         print(qa.ingest()[0].summary(), file=sys.stderr)
