@@ -18,6 +18,7 @@ from index.manifest import DEFAULT_COLLECTION
 from qa.api.deps import Caller, Engine
 from qa.api.errors import ApiError
 from qa.api.schemas import ERRORS, AnswerOut, AskRequest, DocumentOut, SourcesOut
+from qa.library import UPLOADS
 from qa.permissions import User
 from qa.service import QA
 
@@ -51,8 +52,7 @@ def sources(qa: Engine, user: Caller) -> JSONResponse:
 @router.delete("/documents/{source:path}", response_model=DocumentOut)
 def remove(source: str, qa: Engine, user: Caller) -> DocumentOut:
     """Remove a source the caller may change (404 when it may not even read it, 403 when it may only read it)."""
-    deleted = qa.remove(source, user)
-    (qa.settings.data_dir / "uploads" / source).unlink(missing_ok=True)  # an uploaded copy goes with it
+    deleted = qa.remove(source, user)  # an uploaded document's kept copy goes with it
     return DocumentOut(source=source, status="removed", chunks=deleted)
 
 
@@ -75,7 +75,7 @@ def upload(
     if file.size is not None and file.size > limit:
         raise ApiError(413, f"file: {file.size / MB:.2f} MB is over the {limit / MB:g} MB limit", "file")
     qa.library.writable(collection, user)  # before anything is written
-    folder = qa.settings.data_dir / "uploads"
+    folder = qa.settings.data_dir / UPLOADS  # the same place and layout as the chat's uploads
     target = folder / name if collection == DEFAULT_COLLECTION else folder / collection / name
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as out:
