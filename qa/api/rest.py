@@ -67,20 +67,36 @@ def upload(
     file: Annotated[UploadFile, File(description="A .txt, .md, .html, .pdf or .docx file")],
     qa: Engine,
     user: Caller,
-    collection: Annotated[str, Form(description="The collection to add it to")] = DEFAULT_COLLECTION,
+    collection: Annotated[str | None, Form(description="Default: as in the chat (see below)")] = None,
 ) -> JSONResponse:
-    """Index an uploaded file into a collection the caller may change; kept in DATA_DIR/uploads/."""
+    """Index an uploaded file into a collection the caller may change; kept in DATA_DIR/uploads/.
+
+    Without `collection`, it goes where the chat puts uploads: into the default collection while login is
+    off, else into the caller's own private collection (`alice-private`, made on the first upload).
+    """
     name = _checked_name(file.filename)
     limit = upload_limit(qa)
     if file.size is not None and file.size > limit:
         raise ApiError(413, f"file: {file.size / MB:.2f} MB is over the {limit / MB:g} MB limit", "file")
-    qa.library.writable(collection, user)  # before anything is written
+    collection = _target(request, qa, user, collection)  # before anything is written
     folder = qa.settings.data_dir / UPLOADS  # the same place and layout as the chat's uploads
     target = folder / name if collection == DEFAULT_COLLECTION else folder / collection / name
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as out:
         shutil.copyfileobj(file.file, out)
     return _ingest(qa, target, collection, user)
+
+
+def _target(request: Request, qa: QA, user: User, named: str | None) -> str:
+    """The collection an upload goes to, if `user` may change it (made first when it is their private one)."""
+    from ui.session import private_collection  # the chat's naming rule, so that both front-ends agree
+
+    login = request.app.state.gatekeeper.authenticator() is not None
+    name = named or (private_collection(user) if login else DEFAULT_COLLECTION)
+    if login and name == private_collection(user):
+        qa.library.ensure(name, user)
+    qa.library.writable(name, user)
+    return name
 
 
 def _ingest(qa: QA, target: Path, collection: str, user: User) -> JSONResponse:

@@ -125,10 +125,20 @@ def test_a_user_uploads_into_their_own_collection_and_not_into_anothers(shared_s
         == 201
     )
     assert alice.post("/v1/documents", files=files, data={"collection": "bob-private"}).status_code == 403
-    assert alice.post("/v1/documents", files=files).status_code == 403  # the default collection: admins only
+    assert alice.post("/v1/documents", files=files, data={"collection": "default"}).status_code == 403  # admins only
     bobs = {s["source"] for s in http(shared_server, "bob").get("/v1/sources").json()["sources"]}
     assert "alice-private/budget.txt" not in bobs
     assert alice.delete("/v1/documents/alice-private/budget.txt").status_code == 200
+
+
+def test_an_upload_naming_no_collection_goes_to_the_users_private_one_as_in_the_chat(shared_server: Shared) -> None:
+    files = {"file": ("carols.txt", b"Carol's desk plant is watered on Fridays by the facilities team.", "text/plain")}
+    added = http(shared_server, "carol").post("/v1/documents", files=files)
+    assert added.status_code == 201 and added.json()["source"] == "carol-private/carols.txt"
+    assert "carol-private/carols.txt" not in {
+        s["source"] for s in http(shared_server, "alice").get("/v1/sources").json()["sources"]
+    }
+    assert http(shared_server, "carol").delete("/v1/documents/carol-private/carols.txt").status_code == 200
 
 
 def test_a_revoked_key_or_a_removed_user_is_refused_at_once(shared_server: Shared) -> None:
