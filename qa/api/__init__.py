@@ -4,7 +4,7 @@ app.py             create_app(qa): the ASGI app; app_from_env(): one per worker 
 openai_routes.py   POST /v1/chat/completions, GET /v1/models; openai_format.py: the mapping (pure)
 rest.py            POST /v1/ask, GET /v1/sources, POST /v1/documents, DELETE /v1/documents/{source}, /healthz
 auth.py, deps.py   API keys (`qa.api_keys`) -> the user a request acts as; the engine per worker
-errors.py          every error as JSON with its status and the field at fault
+errors.py          every error as JSON with its status and the field at fault; limits.py: body sizes (413)
 schemas.py         request and response bodies (the OpenAPI docs)
 ui_proxy.py        the chat UI served by one process behind several workers
 """
