@@ -151,3 +151,26 @@ def set_missing_metadata(collection: chromadb.Collection, key: str, value: str) 
         if len(page["ids"]) < _PAGE:
             return updated
         offset += _PAGE
+
+
+class EmbeddedReopener:
+    """Opens a data directory's embedded Chroma afresh, so that it loads what other processes wrote.
+
+    Each open is a new Chroma system for the same folder (the shared one is dropped from chromadb's cache,
+    not stopped: another store of this process may still use it, and it goes when nothing does).
+    """
+
+    def __init__(self, data_dir: Path, embedder: Embeddings, local: LocalIndex) -> None:
+        """Reopen the embedded Chroma of `data_dir`."""
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.local = local
+
+    def __call__(self) -> Chroma:
+        """A new client and collection over the same folder."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        identifier = str(self.data_dir / "chroma")
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+        return open_chroma(self.data_dir, self.embedder, self.local, None)

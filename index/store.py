@@ -8,7 +8,7 @@ the one interface that retrieval and answering use.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
-from index.chroma import StoreConfigError, chroma_collection, open_chroma, set_missing_metadata
+from index.chroma import EmbeddedReopener, StoreConfigError, chroma_collection, open_chroma, set_missing_metadata
 from index.embedder import Embedder
 from index.local import LocalIndex, SentenceVector
 from index.manifest import DEFAULT_COLLECTION
@@ -66,13 +66,32 @@ def document_to_chunk(doc: LCDocument) -> Chunk:
 class ChunkStore(VectorStore):
     """Chroma for chunk vectors plus LocalIndex for keywords and sentence vectors."""
 
-    def __init__(self, chroma: Chroma, local: LocalIndex, embedder: Embedder) -> None:
-        """Wrap an open Chroma collection and local index."""
-        self.chroma = chroma
-        self.collection = chroma_collection(chroma)
+    def __init__(
+        self, chroma: Chroma, local: LocalIndex, embedder: Embedder, reopen: Callable[[], Chroma] | None = None
+    ) -> None:
+        """Wrap an open Chroma collection and local index; `reopen` opens embedded Chroma again (see `fresh`)."""
         self.local = local
         self.embedder = embedder
-        self.scoped = ScopedDenseSearch(self.collection, local)
+        self._reopen = reopen
+        self._seen = local.version()[0]
+        self._use(chroma)
+
+    def _use(self, chroma: Chroma) -> None:
+        self.chroma = chroma
+        self.collection = chroma_collection(chroma)
+        self.scoped = ScopedDenseSearch(self.collection, self.local)
+
+    def fresh(self) -> None:
+        """See what other processes wrote: embedded Chroma keeps its vector index in memory, so a process
+        that did not write a chunk does not find it by vector until it opens Chroma again. Another process
+        writes Chroma before the SQLite index, so a change to the SQLite file by another connection means
+        its vectors are on disk. Cheap when nothing changed (one PRAGMA); a Chroma server needs none of it."""
+        if self._reopen is None:
+            return
+        seen = self.local.version()[0]
+        if seen != self._seen:
+            self._seen = seen
+            self._use(self._reopen())
 
     @property
     def embeddings(self) -> Embeddings:
@@ -120,6 +139,7 @@ class ChunkStore(VectorStore):
         Asks the collection for ids and distances only (LangChain's search would fetch every hit's
         text and metadata as well, which the local index already has).
         """
+        self.fresh()
         if sources is None and collections is not None:
             return self.scoped.search(vector, n, collections)
         where = _where({"source": sources, "collection": collections})
@@ -135,6 +155,7 @@ class ChunkStore(VectorStore):
         """Stored chunk vectors by id."""
         if not ids:
             return {}
+        self.fresh()
         got = self.chroma.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
@@ -208,7 +229,7 @@ def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None
     except BaseException:
         local.close()
         raise
-    return ChunkStore(chroma, local, embedder)
+    return ChunkStore(chroma, local, embedder, None if chroma_url else EmbeddedReopener(data_dir, embedder, local))
 
 
 def check_embedder(data_dir: Path, local: LocalIndex, embedder: Embedder) -> None:
