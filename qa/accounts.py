@@ -10,19 +10,17 @@ and is replaced atomically with mode 0600 on every change:
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from qa import private_file
 from qa.errors import ConfigError, QAError
 from qa.permissions import User
 from qa.settings import Settings
@@ -185,15 +183,10 @@ class AccountsFile:
     @contextmanager
     def _edit(self) -> Iterator[dict[str, Credentials]]:
         """The records to change in place, read and written back under an exclusive lock."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with private_file.locked(self.path):
             records = dict(self._read())
             yield records
             self._write(records)
-        finally:
-            os.close(lock)
 
     def _write(self, records: dict[str, Credentials]) -> None:
         users = {
@@ -201,18 +194,7 @@ class AccountsFile:
             for name, r in sorted(records.items())
         }
         text = json.dumps({"version": FILE_VERSION, "users": users}, indent=2, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")  # mode 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        private_file.replace(self.path, text)
         self._cache = None
 
 

@@ -13,20 +13,18 @@ change of groups or admin flag applies at once, and a removed user's keys stop w
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from qa import private_file
 from qa.accounts import AccountError, users_file
 from qa.errors import ConfigError
 from qa.settings import Settings
@@ -124,28 +122,13 @@ class KeysFile:
     @contextmanager
     def _edit(self) -> Iterator[dict[str, ApiKey]]:
         """The keys to change in place, read and written back under an exclusive lock."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with private_file.locked(self.path):
             keys = dict(self._read())
             yield keys
             self._write(keys)
-        finally:
-            os.close(lock)
 
     def _write(self, keys: dict[str, ApiKey]) -> None:
         entries = {k.id: {n: v for n, v in asdict(k).items() if n != "id"} for k in keys.values()}
         text = json.dumps({"version": FILE_VERSION, "keys": entries}, indent=2, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")  # mode 0600
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        private_file.replace(self.path, text)
         self._cache = None
