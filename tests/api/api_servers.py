@@ -28,16 +28,6 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 START_SECONDS = 180
 QUESTION = "When did Haftar announce his offensive on Tripoli?"
 ALICE, BOB = User("alice"), User("bob", frozenset({"hr"}))
-ALICE_MEMO = (
-    "The Zephyr merger memo says the company will buy Quillon Ltd for 412 million euros in March. "
-    "The Zephyr deal team meets every Tuesday in room 7 to review the merger schedule."
-)
-BOB_NOTE = (
-    "Bob's hiring note says the Zephyr plant will hire 35 welders in June. "
-    "The welders will train for six weeks at the Zephyr plant before they start."
-)
-HR_POLICY = "The hr policy grants every employee 28 days of paid leave a year, plus public holidays."
-PUBLIC_FACT = "The canteen opens at 11:30 and closes at 14:00 on weekdays."
 
 
 def free_port() -> int:

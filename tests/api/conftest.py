@@ -14,11 +14,7 @@ from collections.abc import Iterator
 import pytest
 from api_servers import (
     ALICE,
-    ALICE_MEMO,
     BOB,
-    BOB_NOTE,
-    HR_POLICY,
-    PUBLIC_FACT,
     QUESTION,
     SEEDS,
     Server,
@@ -27,6 +23,7 @@ from api_servers import (
     write,
 )
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from samples import ALICE_MEMO, BOB_NOTE, HR_POLICY, PUBLIC_FACT
 
 from qa import QA
 from qa.accounts import AccountsFile, users_file

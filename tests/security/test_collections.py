@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
+from samples import ALICE_MEMO, BOB_NOTE, HR_POLICY, PUBLIC_FACT
 
 from qa import QA
 from qa.errors import QAError, SourceNotFoundError
@@ -19,16 +20,6 @@ from qa.permissions import ADMIN, PermissionDeniedError, User
 pytestmark = pytest.mark.chroma_backends
 
 ALICE, BOB, CAROL = User("alice"), User("bob", frozenset({"hr"})), User("carol", frozenset({"finance"}))
-ALICE_MEMO = (
-    "The Zephyr merger memo says the company will buy Quillon Ltd for 412 million euros in March. "
-    "The Zephyr deal team meets every Tuesday in room 7 to review the merger schedule."
-)
-BOB_NOTE = (
-    "Bob's hiring note says the Zephyr plant will hire 35 welders in June. "
-    "The welders will train for six weeks at the Zephyr plant before they start."
-)
-HR_POLICY = "The hr policy grants every employee 28 days of paid leave a year, plus public holidays."
-PUBLIC_FACT = "The canteen opens at 11:30 and closes at 14:00 on weekdays."
 
 
 def write(folder: Path, name: str, text: str) -> Path:

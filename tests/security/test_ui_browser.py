@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page
+from ui_driver import ask as ask_and_wait
 
 from qa import QA
 
@@ -24,18 +25,7 @@ INJECTION = (
 
 def ask(page: Page, question: str) -> str:
     """Ask, wait for the answer to be marked final, return its text."""
-    answers = page.locator("#chat .message.bot").count()
-    page.fill("#question textarea", question)
-    page.click("#ask")
-    page.wait_for_function(
-        """n => {
-            const bots = document.querySelectorAll('#chat .message.bot');
-            return bots.length > n && bots[bots.length - 1].querySelector('.qa-final') !== null;
-        }""",
-        arg=answers,
-        timeout=LONG,
-    )
-    return page.locator("#chat .message.bot").last.inner_text()
+    return ask_and_wait(page, question, page.locator("#chat .message.bot").count())
 
 
 def upload(page: Page, path: Path) -> str:
