@@ -47,7 +47,7 @@ def test_uploaded_document_is_indexed_and_answers_questions(page: Page, tmp_path
     page.click("button[role=tab]:has-text('Documents')")
     page.set_input_files("#upload input[type=file]", str(doc))
     page.wait_for_selector("#upload-status .qa-indexed", timeout=60_000)
-    assert "lighthouse_rules.md" in page.locator("#sources-table").inner_text()
+    page.locator("#sources-table", has_text="lighthouse_rules.md").wait_for(timeout=60_000)  # refreshed after
     page.click("button[role=tab]:has-text('Ask')")
     answer = ask(page, "How often must the keeper ring the fog bell?", 0)
     assert "ninety seconds" in answer
