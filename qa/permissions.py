@@ -11,6 +11,7 @@ UI and the HTTP API pass the user who logged in.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from index.manifest import VISIBILITIES, Collection
 from qa.errors import QAError
 
 COLLECTION_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+PRIVATE_SUFFIX = "-private"
 
 
 class PermissionDeniedError(QAError):
@@ -74,3 +76,13 @@ def check_collection(name: object, visibility: object = "private") -> tuple[str,
     if visibility not in VISIBILITIES:
         raise QAError(f"visibility: must be one of {', '.join(VISIBILITIES)}, got {visibility!r}")
     return name, str(visibility)
+
+
+def private_collection(user: User) -> str:
+    """The name of `user`'s own private collection: `alice-private`, or a hashed form for unusual names."""
+    candidate = f"{user.name}{PRIVATE_SUFFIX}"
+    if COLLECTION_NAME.fullmatch(candidate):
+        return candidate
+    digest = hashlib.sha256(user.name.encode("utf-8")).hexdigest()[:8]
+    kept = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_.-") else "-" for ch in user.name.lower())
+    return f"{kept.lstrip('_.-')[:40] or 'user'}-{digest}{PRIVATE_SUFFIX}"

@@ -14,11 +14,10 @@ from typing import Any
 
 from qa.feedback import feedback_fields
 from qa.login import Authenticator
-from qa.permissions import ADMIN, COLLECTION_NAME, PermissionDeniedError, User
+from qa.permissions import ADMIN, PermissionDeniedError, User
 from qa.types import Answer
 
 GONE = "your account no longer exists or your session has ended: log in again"
-PRIVATE_SUFFIX = "-private"
 
 
 class Sessions:
@@ -63,11 +62,3 @@ class Sessions:
         return isinstance(signature, str) and hmac.compare_digest(signature, self.sign(answer, user))
 
 
-def private_collection(user: User) -> str:
-    """The name of `user`'s own private collection: `alice-private`, or a hashed form for unusual names."""
-    candidate = f"{user.name}{PRIVATE_SUFFIX}"
-    if COLLECTION_NAME.fullmatch(candidate):
-        return candidate
-    digest = hashlib.sha256(user.name.encode("utf-8")).hexdigest()[:8]
-    kept = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_.-") else "-" for ch in user.name.lower())
-    return f"{kept.lstrip('_.-')[:40] or 'user'}-{digest}{PRIVATE_SUFFIX}"

@@ -16,10 +16,9 @@ from gradio.utils import get_upload_folder
 from index.formats import SUPPORTED_SUFFIXES
 from index.manifest import DEFAULT_COLLECTION
 from qa.errors import QAError
-from qa.permissions import User, may_change
+from qa.permissions import User, may_change, private_collection
 from qa.service import QA
 from ui.render import escape_text
-from ui.session import private_collection
 
 
 def passages(count: int) -> str:

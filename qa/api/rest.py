@@ -19,7 +19,7 @@ from qa.api.deps import Caller, Engine
 from qa.api.errors import ApiError
 from qa.api.schemas import ERRORS, AnswerOut, AskRequest, DocumentOut, SourcesOut
 from qa.library import UPLOADS
-from qa.permissions import User
+from qa.permissions import User, private_collection
 from qa.service import QA
 
 MB = 1024 * 1024
@@ -89,8 +89,6 @@ def upload(
 
 def _target(request: Request, qa: QA, user: User, named: str | None) -> str:
     """The collection an upload goes to, if `user` may change it (made first when it is their private one)."""
-    from ui.session import private_collection  # the chat's naming rule, so that both front-ends agree
-
     login = request.app.state.gatekeeper.authenticator() is not None
     name = named or (private_collection(user) if login else DEFAULT_COLLECTION)
     if login and name == private_collection(user):

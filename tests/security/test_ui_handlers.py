@@ -16,11 +16,11 @@ from ui_client import as_text
 
 from qa import QA
 from qa.login import Authenticator, build_authenticator
-from qa.permissions import ADMIN, COLLECTION_NAME, PermissionDeniedError, User
+from qa.permissions import ADMIN, COLLECTION_NAME, PermissionDeniedError, User, private_collection
 from ui.chat import ChatHandlers
 from ui.documents import DocumentManager
 from ui.routes import RequestGuard
-from ui.session import Sessions, private_collection
+from ui.session import Sessions
 from ui.viewer import GONE, CitationViewer
 
 MEMO = "The Zephyr merger memo says the company will buy Quillon Ltd for 412 million euros in March."
