@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from samples import write as write  # re-exported for the API tests
 
 from qa import QA
 from qa.api.app import create_app
@@ -88,13 +89,6 @@ class ThreadedServer:
         """Ask uvicorn to exit and wait for it."""
         self.server.should_exit = True
         self.thread.join(30)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    """`folder` with a file `name` holding `text`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @dataclass

@@ -13,22 +13,18 @@ from collections.abc import Iterator
 
 import pytest
 from api_servers import (
-    ALICE,
-    BOB,
     QUESTION,
     SEEDS,
     Server,
     Shared,
     ThreadedServer,
-    write,
 )
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from samples import ALICE_MEMO, BOB_NOTE, HR_POLICY, PUBLIC_FACT
+from samples import ingest_four_owners
 
 from qa import QA
 from qa.accounts import AccountsFile, users_file
 from qa.api_keys import KeysFile, keys_file
-from qa.permissions import ADMIN
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +56,7 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory, serve: type[Threaded
     accounts.add("alice", "alice-password")
     accounts.add("bob", "bob-password", groups=["hr"])
     accounts.add("carol", "carol-password")
-    qa.ingest(write(root / "public", "canteen.txt", PUBLIC_FACT))
-    qa.library.create("alice-private", ADMIN, owner="alice")
-    qa.library.create("bob-private", ADMIN, owner="bob")
-    qa.library.create("hr", ADMIN, owner="", visibility="groups", groups=["hr"])
-    qa.ingest(write(root / "alice", "memo.txt", ALICE_MEMO), collection="alice-private", user=ALICE)
-    qa.ingest(write(root / "bob", "note.txt", BOB_NOTE), collection="bob-private", user=BOB)
-    qa.ingest(write(root / "hr", "policy.txt", HR_POLICY), collection="hr")
+    ingest_four_owners(qa, root)
     keys = KeysFile(keys_file(qa.settings))
     tokens = {name: keys.create(name, "tests")[1] for name in ("alice", "bob", "carol")}
     return Shared(serve.start(qa), tokens)

@@ -11,34 +11,21 @@ import random
 from pathlib import Path
 
 import pytest
-from samples import ALICE_MEMO, BOB_NOTE, HR_POLICY, PUBLIC_FACT
+from samples import ALICE_MEMO, PUBLIC_FACT, ingest_four_owners, write
 
 from qa import QA
 from qa.errors import QAError, SourceNotFoundError
-from qa.permissions import ADMIN, PermissionDeniedError, User
+from qa.permissions import PermissionDeniedError, User
 
 pytestmark = pytest.mark.chroma_backends
 
 ALICE, BOB, CAROL = User("alice"), User("bob", frozenset({"hr"})), User("carol", frozenset({"finance"}))
 
 
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
 @pytest.fixture
 def shared(qa: QA, tmp_path: Path) -> QA:
     """One index: alice's and bob's private collections, an hr collection shared with the hr group, the default."""
-    qa.ingest(write(tmp_path / "public", "canteen.txt", PUBLIC_FACT))
-    qa.library.create("alice-private", ADMIN, owner="alice")
-    qa.library.create("bob-private", ADMIN, owner="bob")
-    qa.library.create("hr", ADMIN, owner="", visibility="groups", groups=["hr"])
-    qa.ingest(write(tmp_path / "alice", "memo.txt", ALICE_MEMO), collection="alice-private", user=ALICE)
-    qa.ingest(write(tmp_path / "bob", "note.txt", BOB_NOTE), collection="bob-private", user=BOB)
-    qa.ingest(write(tmp_path / "hr", "policy.txt", HR_POLICY), collection="hr")
-    return qa
+    return ingest_four_owners(qa, tmp_path)
 
 
 def test_each_user_lists_only_the_sources_they_may_read(shared: QA) -> None:
