@@ -46,7 +46,7 @@ chroma-server: setup
 	$(VENV)/bin/chroma run --path $(CHROMA_PATH) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 lint: setup
-	$(VENV)/bin/ruff check qa index tests bench
+	$(VENV)/bin/ruff check qa index access evaluation cli api ui tests bench
 	$(VENV)/bin/mypy
 
 clean:

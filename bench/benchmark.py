@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from evaluation import default_cache, evaluate, format_value, load_question_set
 from qa import QA
 from qa.errors import QAError
-from qa.evaluation import default_cache, evaluate, format_value, load_question_set
 
 COLUMNS = {  # metric -> column heading in the README
     "hit@1": "hit@1",

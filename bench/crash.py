@@ -64,7 +64,7 @@ def change_to_v2(folder: Path, files: int) -> None:
 
 def ingest(data_dir: Path, folder: Path) -> subprocess.Popen[bytes]:
     """`qa ingest` of `folder` in its own process."""
-    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), "ingest", "-q", str(folder)]
+    command = [sys.executable, "-m", "cli.main", "--data-dir", str(data_dir), "ingest", "-q", str(folder)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -96,7 +96,7 @@ def free_port() -> int:
 
 
 def qa_command(data_dir: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), *args]
+    return [sys.executable, "-m", "cli.main", "--data-dir", str(data_dir), *args]
 
 
 @dataclass(frozen=True)

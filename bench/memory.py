@@ -24,7 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def peak_of_ingest(folder: Path, data_dir: Path) -> tuple[float, float, str]:
     """(peak MB, seconds, the ingest's summary line) of `qa ingest folder` in a child process."""
-    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), "ingest", "-q", str(folder)]
+    command = [sys.executable, "-m", "cli.main", "--data-dir", str(data_dir), "ingest", "-q", str(folder)]
     script = (
         "import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(done.stdout.strip()); "

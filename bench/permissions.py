@@ -20,9 +20,9 @@ import statistics
 import time
 from pathlib import Path
 
+from access.permissions import ADMIN, User
+from evaluation import default_cache, load_question_set
 from qa import QA
-from qa.evaluation import default_cache, load_question_set
-from qa.permissions import ADMIN, User
 
 
 def build(qa: QA, docs: list[Path], collections: int, min_chunks: int, work: Path) -> int:

@@ -35,13 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from evaluation import Question, load_question_set
+from evaluation.metrics import ndcg_at
 from index.backends import available_backends, detect_cpu, resolve_backend
 from index.chunking import WordPieceTokenizer, split_document
 from index.embedder import Embedder, model_inputs
 from index.formats import load_file
 from qa import QA
-from qa.evaluation import Question, load_question_set
-from qa.evaluation.metrics import ndcg_at
 from qa.settings import bundled_model_path
 
 REFERENCE = "torch-fp32"
@@ -133,7 +133,7 @@ def latency(qa: QA, questions: list[str]) -> dict[str, float]:
 
 def cold_start(data_dir: Path, question: str) -> float:
     """Seconds from starting a new `qa ask` process to its answer, with the index already built."""
-    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(data_dir), "ask", question]
+    command = [sys.executable, "-m", "cli.main", "--data-dir", str(data_dir), "ask", question]
     _, seconds = timed(lambda: subprocess.run(command, check=True, capture_output=True))
     return float(seconds)
 

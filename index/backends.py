@@ -2,7 +2,7 @@
 
 Back ends compute the same model in different precisions and runtimes; their vectors agree to a
 cosine of 0.999 or better, so an index built by one is queried by any other (only a different
-model is refused). Measured figures are in the README's speed section; in short:
+model is refused). Measured figures are in docs/performance.md; in short:
 
 - bf16 is fast only where the CPU computes it natively (AMX, or AVX512-BF16); elsewhere it is
   emulated and is the slowest choice by far (4-5x slower than fp32 on an AVX2-only EPYC);

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
@@ -25,6 +27,8 @@ from index.local import LocalIndex
 
 COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
 _PAGE = 5000  # ids fetched per request when reading the whole collection
+ChromaCollection = chromadb.Collection  # the raw collection, for modules that must not import chromadb
+Hit = tuple[str, float]  # (chunk id, cosine similarity)
 
 
 class StoreConfigError(Exception):
@@ -124,6 +128,20 @@ def chroma_collection(chroma: Chroma) -> chromadb.Collection:
     """The raw collection behind a LangChain Chroma store, for writes with precomputed vectors."""
     collection: chromadb.Collection = chroma._collection
     return collection
+
+
+def nearest(collection: chromadb.Collection, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[Hit]:
+    """The `n` nearest chunks that pass Chroma's `where` filter, as (id, cosine similarity)."""
+    got = collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
+    distances = got["distances"] or [[]]
+    return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
+
+
+def vectors_where(collection: chromadb.Collection, where: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """The ids and embeddings of every chunk that passes `where`."""
+    got = collection.get(where=where, include=["embeddings"])
+    embeddings = got["embeddings"]
+    return [str(i) for i in got["ids"]], list(embeddings) if embeddings is not None else []
 
 
 def collection_sources(collection: chromadb.Collection) -> Iterator[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 Every file belongs to one collection. A collection has an owner and a visibility: "private" (its
 owner alone), "groups" (its owner and the members of its groups) or "public" (everyone). Who may
-read or change what is decided in `qa.permissions`; this module only stores the facts. The
+read or change what is decided in `access.permissions`; this module only stores the facts. The
 collection `DEFAULT_COLLECTION` is public, owned by no one (so only admins change it), and holds
 everything ingested before collections existed.
 """

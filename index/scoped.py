@@ -21,12 +21,11 @@ import math
 from collections.abc import Collection, Sequence
 from typing import Any
 
-import chromadb
 import numpy as np
 
+from index.chroma import ChromaCollection, Hit, nearest, vectors_where
 from index.local import LocalIndex
 
-Hit = tuple[str, float]
 OVERFETCH = 2.0  # neighbours asked for, per wanted hit and per unit of readable share
 MIN_SHARE = 0.25  # below this readable share, over-fetching would ask for too many neighbours
 MAX_NEIGHBOURS = 600
@@ -36,7 +35,7 @@ EXACT_LIMIT = 50_000  # chunks whose vectors may be held in memory for exact sco
 class ScopedDenseSearch:
     """Nearest chunks to a question among the chunks of some collections."""
 
-    def __init__(self, collection: chromadb.Collection, local: LocalIndex) -> None:
+    def __init__(self, collection: ChromaCollection, local: LocalIndex) -> None:
         """Search `collection` (Chroma), learning chunk counts and collections from `local`."""
         self.collection = collection
         self.local = local
@@ -69,9 +68,7 @@ class ScopedDenseSearch:
 
     def filtered(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[Hit]:
         """The `n` nearest chunks that pass Chroma's `where` filter (ids and distances only)."""
-        got = self.collection.query(query_embeddings=[vector], n_results=n, where=where, include=["distances"])
-        distances = got["distances"] or [[]]
-        return [(str(i), 1.0 - float(d)) for i, d in zip(got["ids"][0], distances[0], strict=True)]
+        return nearest(self.collection, vector, n, where)
 
     def _exact(self, vector: np.ndarray, n: int, collections: Sequence[str]) -> list[Hit]:
         ids: list[str] = []
@@ -93,11 +90,10 @@ class ScopedDenseSearch:
         if cached is None or cached[0] != version:
             if sum(len(ids) for _, ids, _ in self._vectors.values()) > EXACT_LIMIT:
                 self._vectors.clear()  # bounded memory: many small collections read in turn
-            got = self.collection.get(where={"collection": name}, include=["embeddings"])
-            embeddings = got["embeddings"]
-            matrix = np.asarray(embeddings if embeddings is not None else [], dtype=np.float32)
+            ids, embeddings = vectors_where(self.collection, {"collection": name})
+            matrix = np.asarray(embeddings, dtype=np.float32)
             matrix = matrix.reshape(-1, dimensions)
             norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            cached = (version, [str(i) for i in got["ids"]], matrix / np.where(norms == 0, 1, norms))
+            cached = (version, ids, matrix / np.where(norms == 0, 1, norms))
             self._vectors[name] = cached
         return cached[1], cached[2]

@@ -20,7 +20,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from qa.permissions import ADMIN, User
+from access.permissions import ADMIN, User
 from qa.request import RetrievalMode
 from qa.types import Passage
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypedDict, get_args
 
+from access.permissions import ADMIN, User
 from qa.errors import IngestError, QAError, SourceNotFoundError
-from qa.permissions import ADMIN, User
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50  # passages per question at most
@@ -44,7 +44,7 @@ class Request:
         retrieval: how passages are found.
         history: earlier questions of the conversation, oldest first.
         mode: how the answer is written, or None for the engine's default.
-        user: who asks (`qa.permissions`): only collections this user may read are searched.
+        user: who asks (`access.permissions`): only collections this user may read are searched.
         collections: those collections by name, or None for all (set by the engine from `user`).
     """
 
@@ -129,7 +129,7 @@ def _check_sources(sources: object) -> tuple[str, ...] | None:
 
 def _check_user(user: object) -> User:
     if not isinstance(user, User):
-        raise QAError(f"user: must be a qa.permissions.User, got {type(user).__name__}")
+        raise QAError(f"user: must be a access.permissions.User, got {type(user).__name__}")
     return user
 
 

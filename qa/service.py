@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
+from access.library import UPLOADS, Library
+from access.permissions import ADMIN, User
 from index.embedder import Embedder
 from index.manifest import DEFAULT_COLLECTION
 from index.store import ChunkStore
@@ -16,8 +18,6 @@ from qa.answering import Answering
 from qa.errors import IndexMissingError, writer_errors
 from qa.extractive import ExtractiveAnswerer
 from qa.langchain_retriever import QARetriever
-from qa.library import UPLOADS, Library
-from qa.permissions import ADMIN, User
 from qa.request import AnswerMode, AskOptions, Request, RetrievalMode, check_paths, check_question
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings, settings_for

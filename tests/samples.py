@@ -42,7 +42,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def ingest_four_owners(qa: QA, root: Path) -> QA:
     """The public canteen fact, alice's and bob's private collections, and an hr collection shared with hr."""
-    from qa.permissions import ADMIN, User
+    from access.permissions import ADMIN, User
 
     alice, bob = User("alice"), User("bob", frozenset({"hr"}))
     qa.ingest(write(root / "public", "canteen.txt", PUBLIC_FACT))

@@ -1,1 +1,4 @@
-"""The Gradio chat UI for staff (built in the UI issue)."""
+"""The Gradio chat for staff: login, questions with cited passages, the document viewer, uploads and removal.
+
+Role: a front-end. May import `qa`, `access` and `index`; nothing below imports it.
+"""

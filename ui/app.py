@@ -1,7 +1,7 @@
 """The staff chat: Gradio Blocks over one `QA` engine.
 
 `build_ui(qa)` returns the Blocks; `launch(qa, ...)` serves it, and `mount(app, qa)` serves it inside
-another ASGI app, with the theme, queue and login from settings (`qa.login`: accounts with hashed
+another ASGI app, with the theme, queue and login from settings (`access.login`: accounts with hashed
 passwords, failed logins throttled per account and address), the app's own document route and the
 guard on Gradio's file routes (`ui/routes.py`). Handlers only translate between Gradio and `QA`, as
 the session's user (`ui/session.py`): the chat's in `ui/chat.py`, the document viewer's in
@@ -19,7 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from qa.login import Authenticator, ClientAddressMiddleware, build_authenticator  # noqa: E402
+from access.login import Authenticator, ClientAddressMiddleware, build_authenticator  # noqa: E402
 from qa.service import QA  # noqa: E402
 from ui.page import api_ask, build_ui  # noqa: E402
 from ui.routes import DocumentRoute, RequestGuard  # noqa: E402

@@ -13,12 +13,12 @@ from typing import Any
 
 import gradio as gr
 
-from qa.documents import display_title
+from access.feedback import record_feedback
+from access.permissions import User
 from qa.errors import QAError
-from qa.feedback import record_feedback
-from qa.permissions import User
 from qa.service import QA
 from qa.types import Answer
+from ui.document_info import display_title
 from ui.history import Turn, make_turn, read_turns, saved, turn_answer
 from ui.render import (
     EMPTY_SOURCES,

@@ -14,9 +14,9 @@ from typing import Any
 import gradio as gr
 
 from index.formats import FORMATS, SUPPORTED_SUFFIXES
-from qa.documents import list_documents
 from qa.errors import QAError
 from qa.service import QA
+from ui.document_info import list_documents
 from ui.render import escape_text
 from ui.session import Sessions
 from ui.uploads import Uploads, passages

@@ -14,9 +14,9 @@ from typing import Any
 
 import gradio as gr
 
+from access.login import Authenticator
+from access.permissions import ADMIN, User
 from qa.errors import QAError
-from qa.login import Authenticator
-from qa.permissions import ADMIN, User
 from qa.service import QA
 from ui.chat import EMPTY_VIEWER, ChatHandlers
 from ui.documents import DocumentManager

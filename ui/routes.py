@@ -1,7 +1,7 @@
 """The chat's own HTTP edge, as ASGI middleware inside the Gradio app (so it sees Gradio's logins).
 
 - `GET /document/<source>`: the file behind an indexed source, streamed as a download to a session whose
-  user may read it (`qa.library.document_file`); anything else is 404, as for a source that does not exist.
+  user may read it (`access.library.document_file`); anything else is 404, as for a source that does not exist.
 - Gradio's file routes (`/gradio_api/file=...`, `/gradio_api/proxy=...`) answer 404: no document is ever
   served from Gradio's cache, and the server fetches no URL named in a request (Gradio would).
 - A JSON request whose data names a file by URL (a `FileData` path such as `http://...`, `//host/x` or
@@ -23,9 +23,9 @@ from gradio.utils import get_upload_folder
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from qa.documents import document_file
 from qa.errors import QAError
 from qa.service import QA
+from ui.document_info import document_file
 from ui.session import Sessions
 
 Scope = MutableMapping[str, Any]

@@ -1,7 +1,7 @@
 """Who a chat request acts for: the logged-in `User`, or, with login off, an admin (a one-person deployment).
 
 Every handler asks `Sessions.user(request)` first and passes the answer to the engine, which applies the
-one permission check (`qa.permissions`). A session whose account was removed since it logged in is refused.
+one permission check (`access.permissions`). A session whose account was removed since it logged in is refused.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import json
 import secrets
 from typing import Any
 
-from qa.feedback import feedback_fields
-from qa.login import Authenticator
-from qa.permissions import ADMIN, PermissionDeniedError, User
+from access.feedback import feedback_fields
+from access.login import Authenticator
+from access.permissions import ADMIN, PermissionDeniedError, User
 from qa.types import Answer
 
 GONE = "your account no longer exists or your session has ended: log in again"

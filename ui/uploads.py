@@ -13,10 +13,10 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
+from access.permissions import User, may_change, private_collection
 from index.formats import SUPPORTED_SUFFIXES
 from index.manifest import DEFAULT_COLLECTION
 from qa.errors import QAError
-from qa.permissions import User, may_change, private_collection
 from qa.service import QA
 from ui.render import escape_text
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import gradio as gr
 
+from access.permissions import User
 from index.pdf.page_image import PdfError, render_page
-from qa.documents import display_title, document_file, document_text, file_changed
 from qa.errors import QAError
-from qa.permissions import User
 from qa.service import QA
 from qa.types import Citation, Passage
+from ui.document_info import display_title, document_file, document_text, file_changed
 from ui.history import Turn, turn_answer
 from ui.render import escape_text
 from ui.routes import document_url

@@ -1,7 +1,7 @@
 """The file formats we read, defined once: what each is called, its suffixes and its loader.
 
 `FORMATS` is the one list. What `index.discovery` picks up (`SUPPORTED_SUFFIXES`), the UI's upload
-types and the README's list of formats follow from it (a test checks the README). `load_file`
+types and the docs' lists of formats follow from it (a test checks them). `load_file`
 reads one file with its format's loader, and any failure becomes a `LoadError` naming the file and
 the reason. Adding a format is a module here with a `Path -> Parsed` loader, and an entry in
 `FORMATS` (an Office zip format checks its container with `index.formats.office` first). Time and
@@ -41,7 +41,7 @@ class Format:
     """One file format we read.
 
     Attributes:
-        name: what the README calls it ("Markdown", "Word").
+        name: what the docs call it ("Markdown", "Word").
         label: what an error calls a file of it: "not a valid <label> (...)".
         suffixes: lower case, with the dot; a file's suffix is matched in any case.
         load: reads a file; raises `LoadError` with its own reason, or anything else (then named with `label`).

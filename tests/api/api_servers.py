@@ -21,9 +21,9 @@ import uvicorn
 from fastapi import FastAPI
 from samples import write as write  # re-exported for the API tests
 
+from access.permissions import User
+from api.app import create_app
 from qa import QA
-from qa.api.app import create_app
-from qa.permissions import User
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 START_SECONDS = 180

@@ -22,9 +22,9 @@ from api_servers import (
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from samples import ingest_four_owners
 
+from access.accounts import AccountsFile, users_file
+from access.api_keys import KeysFile, keys_file
 from qa import QA
-from qa.accounts import AccountsFile, users_file
-from qa.api_keys import KeysFile, keys_file
 
 
 @pytest.fixture(scope="module")

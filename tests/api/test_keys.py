@@ -12,10 +12,10 @@ import openai
 import pytest
 from api_servers import Shared
 
-from qa.accounts import AccountsFile, users_file
-from qa.api_keys import KeysFile, digest, keys_file
-from qa.cli import main
-from qa.throttle import LoginThrottle
+from access.accounts import AccountsFile, users_file
+from access.api_keys import KeysFile, digest, keys_file
+from access.throttle import LoginThrottle
+from cli.main import main
 
 MERGER = "How much will the company pay for Quillon in the Zephyr merger?"
 WELDERS = "How many welders will the Zephyr plant hire in June?"

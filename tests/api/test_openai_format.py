@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.api.errors import ApiError, field_path
-from qa.api.openai_format import answer_mode, chunks, pieces, split_messages
-from qa.api.schemas import ChatMessage
+from api.errors import ApiError, field_path
+from api.openai_format import answer_mode, chunks, pieces, split_messages
+from api.schemas import ChatMessage
 from qa.types import Answer
 
 

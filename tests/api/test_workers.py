@@ -37,7 +37,8 @@ def workers_server(
     port = free_port()
     log = (data.parent / "server.log").open("wb")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(data), "serve", "--port", str(port), "--workers", "2"]
+    command = [sys.executable, "-m", "cli.main", "--data-dir", str(data), "serve"]
+    command += ["--port", str(port), "--workers", "2"]
     server = subprocess.Popen(command, stdout=log, stderr=log, env=env)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from qa import QA
-from qa.cli import main
 
 HARNESS = Path(__file__).with_name("crash_harness.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -81,7 +81,7 @@ def crash_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
     root = tmp_path_factory.mktemp("crash")
     folder, v1 = root / "docs", root / "v1"
     _write_v1(folder)
-    subprocess.run([sys.executable, "-m", "qa.cli", "--data-dir", str(v1), "ingest", "-q", str(folder)],
+    subprocess.run([sys.executable, "-m", "cli.main", "--data-dir", str(v1), "ingest", "-q", str(folder)],
                    cwd=REPO, check=True, capture_output=True)
     _write_v2(folder)
     shutil.copytree(v1, root / "reference")

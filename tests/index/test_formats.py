@@ -18,6 +18,7 @@ from index.formats import FORMATS, SUPPORTED_SUFFIXES, LoadError, load_file
 from index.pdf import MAX_PDF_PAGES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+DOCS = README.parent / "docs"
 PAGE_TEXTS = ["Apples grow on the first page.", "Bananas ripen on the second page."]
 
 
@@ -400,10 +401,11 @@ def test_suffixes_are_lower_case_with_their_dot() -> None:
     assert all(re.fullmatch(r"\.[a-z0-9]+", suffix) for suffix in SUPPORTED_SUFFIXES)
 
 
-def test_readme_lists_exactly_the_supported_suffixes() -> None:
-    lines = README.read_text(encoding="utf-8").splitlines()
-    upload = next(line for line in lines if line.startswith("- **Documents**: upload `"))
-    loading = next(line for line in lines if line.startswith("| loading |"))
+def test_docs_list_exactly_the_supported_suffixes() -> None:
+    chat = (DOCS / "chat.md").read_text(encoding="utf-8").splitlines()
+    answers = (DOCS / "answers.md").read_text(encoding="utf-8").splitlines()
+    upload = next(line for line in chat if line.startswith("- **Documents**: upload `"))
+    loading = next(line for line in answers if line.startswith("| loading |"))
     assert sorted(upload.split("`")[1].split()) == sorted(SUPPORTED_SUFFIXES)
     assert set(re.findall(r"`(\.[a-z0-9]+)`", loading)) == SUPPORTED_SUFFIXES
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from index.lock import writer_lock
 from qa import QA, IngestError
-from qa.cli import main
 
 
 def seeded(tmp_path: Path) -> tuple[QA, Path]:

@@ -19,7 +19,7 @@ def test_a_reader_finds_by_vector_what_another_process_ingested(tmp_path: Path) 
     reader.ingest(docs)
     assert reader.retrieve("When was the alpha reactor commissioned?", k=1, retrieval="dense")
     (docs / "beta.txt").write_text("The Marlowe lighthouse was repainted red and white in 1987.", encoding="utf-8")
-    command = [sys.executable, "-m", "qa.cli", "--data-dir", str(tmp_path / "index"), "ingest", "-q", str(docs)]
+    command = [sys.executable, "-m", "cli.main", "--data-dir", str(tmp_path / "index"), "ingest", "-q", str(docs)]
     subprocess.run(command, cwd=REPO, check=True, capture_output=True)
     question = "When was the Marlowe lighthouse repainted?"
     assert reader.retrieve(question, k=1, retrieval="dense")[0].chunk.source == "beta.txt"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import index.scoped
+from access.permissions import ADMIN
 from qa import QA
-from qa.permissions import ADMIN
 
 pytestmark = pytest.mark.chroma_backends
 TOPICS = ["reactor", "harbour", "orchard", "glacier", "library", "bakery", "railway", "vineyard"]

@@ -1,4 +1,4 @@
-"""Login from the accounts (`qa.login`): off without accounts, on with a users file or development users."""
+"""Login from the accounts (`access.login`): off without accounts, on with a users file or development users."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 from ui_driver import free_port
 
+from access.accounts import AccountsFile, users_file
+from access.login import build_authenticator
+from access.permissions import ADMIN
 from qa import QA
-from qa.accounts import AccountsFile, users_file
-from qa.login import build_authenticator
-from qa.permissions import ADMIN
 from ui.app import launch, options
 from ui.session import Sessions
 

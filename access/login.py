@@ -1,0 +1,229 @@
+"""The one login check the chat UI and an HTTP API share: accounts, the throttle, and a log of every failure.
+
+    authenticator = build_authenticator(settings)     # None: no users file and no dev users, so login is off
+    user = authenticator.authenticate("alice", password, address="10.0.0.5")   # a User, or None
+
+Gradio's `auth=` passes only a name and a password: give it `authenticator.login`, and wrap the web app
+in `ClientAddressMiddleware`, which makes each request's client address visible to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextvars import ContextVar
+from functools import cached_property
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from access.accounts import MAX_PASSWORD, AccountsFile, Credentials, check_name, users_file
+from access.permissions import User
+from access.throttle import LoginThrottle, Strike
+from qa.errors import ConfigError, QAError
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+client_address: ContextVar[str | None] = ContextVar("qa_client_address", default=None)
+
+DEV_WARNING = (
+    "DEVELOPMENT SETTING IN USE: accounts.dev_plaintext_users (QA_ACCOUNTS__DEV_PLAINTEXT_USERS) holds "
+    "plain-text passwords for %s. Never use it on a shared or production server: unset it and add users "
+    "with `qa users add NAME` (argon2 hashes in the users file)."
+)
+
+
+class UserDirectory(Protocol):
+    """Where users and their password hashes are looked up."""
+
+    def lookup(self, name: str) -> Credentials | None: ...
+
+
+class DevUsers:
+    """DEVELOPMENT ONLY: 'user:password,...' logins from a setting, hashed in memory when read."""
+
+    def __init__(self, text: str, hasher: PasswordHasher) -> None:
+        """Parse and hash the entries. Raises ConfigError for an entry without a password."""
+        self._records: dict[str, Credentials] = {}
+        for entry in (part.strip() for part in text.split(",")):
+            name, sep, password = entry.partition(":")
+            if not entry:
+                continue
+            if not (sep and password):
+                raise ConfigError(
+                    f"accounts.dev_plaintext_users: expected 'user:password', got {name!r} without a password"
+                )
+            try:
+                user = User(check_name(name))
+            except QAError as err:
+                raise ConfigError(f"accounts.dev_plaintext_users: {err}") from err
+            self._records[user.name] = Credentials(user, hasher.hash(password))
+
+    def names(self) -> list[str]:
+        """The user names, sorted."""
+        return sorted(self._records)
+
+    def lookup(self, name: str) -> Credentials | None:
+        """The user called `name` with its hash, or None."""
+        return self._records.get(name)
+
+
+class Authenticator:
+    """Checks a name and password against the users, unless the throttle has locked the account or address."""
+
+    def __init__(
+        self, directories: Sequence[UserDirectory], throttle: LoginThrottle, hasher: PasswordHasher | None = None
+    ) -> None:
+        """Look users up in `directories`, first match wins; `hasher` verifies (any argon2 hash verifies)."""
+        self.directories = tuple(directories)
+        self.throttle = throttle
+        self.hasher = hasher or PasswordHasher()
+
+    def authenticate(self, username: str, password: str, address: str | None = None) -> User | None:
+        """The user, when the password is right and neither the account nor `address` is locked; else None.
+
+        Every failure and every refusal is logged at WARNING with the account and the address (never the
+        password); a success at INFO.
+        """
+        name = username.strip().lower()[:128]
+        where = _printable(address) if address else "an unknown address"
+        lock = self.throttle.locked(name, address)
+        if lock is not None:
+            log.warning(
+                "login refused for account %r from %s: the %s is locked for %d more seconds after repeated failures",
+                name,
+                where,
+                lock.kind,
+                math.ceil(lock.seconds),
+            )
+            return None
+        record = self._lookup(name)
+        if record is not None and self._verify(record.password_hash, password):
+            self.throttle.succeeded(name)
+            log.info("login: %r from %s", name, where)
+            return record.user
+        if record is None:
+            self._verify(self._dummy_hash, password)  # the same time as a wrong password: names stay secret
+        self._log_failure(name, where, record is not None, self.throttle.failed(name, address))
+        return None
+
+    def user(self, name: str) -> User | None:
+        """The user called `name` (from a session that logged in earlier), or None if it was removed."""
+        record = self._lookup(name.strip().lower())
+        return record.user if record else None
+
+    async def login(self, username: str, password: str) -> bool:
+        """`authenticate` for callers that pass only a name and password (Gradio's `auth=`).
+
+        The address is the one `ClientAddressMiddleware` saw; the hash is checked off the event loop.
+        """
+        address = client_address.get()
+        return await asyncio.to_thread(self.authenticate, username, password, address) is not None
+
+    def _lookup(self, name: str) -> Credentials | None:
+        for directory in self.directories:
+            if (record := directory.lookup(name)) is not None:
+                return record
+        return None
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        if len(password) > MAX_PASSWORD:
+            return False
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @cached_property
+    def _dummy_hash(self) -> str:
+        return self.hasher.hash(secrets.token_urlsafe(16))
+
+    def _log_failure(self, name: str, where: str, known: bool, strike: Strike) -> None:
+        locked = f"; the {strike.lock.kind} is now locked for {math.ceil(strike.lock.seconds)} s" if strike.lock else ""
+        log.warning(
+            "login failed for %s %r from %s (%d failures for the account, %d from the address)%s",
+            "account" if known else "unknown account",
+            name,
+            where,
+            strike.account_failures,
+            strike.address_failures,
+            locked,
+        )
+
+
+def build_authenticator(
+    settings: Settings, hasher: PasswordHasher | None = None, clock: Callable[[], float] = time.monotonic
+) -> Authenticator | None:
+    """The login of `settings`, or None when there is no users file and no development users (login off).
+
+    A users file that exists turns login on, even with no users in it.
+
+    Raises:
+        ConfigError: `accounts.file` names a missing file, the file is not a users file of hashes, or a
+            development user is also in the file.
+    """
+    accounts = settings.accounts
+    hasher = hasher or PasswordHasher()
+    directories: list[UserDirectory] = []
+    file = AccountsFile(users_file(settings), hasher)
+    if accounts.file is not None and not file.exists():
+        raise ConfigError(
+            f"accounts.file (QA_ACCOUNTS__FILE): {file.path} does not exist; `qa users add NAME` makes it"
+        )
+    if file.exists():
+        directories.append(file)
+    if accounts.dev_plaintext_users:
+        dev = DevUsers(accounts.dev_plaintext_users, hasher)
+        log.warning(DEV_WARNING, ", ".join(repr(name) for name in dev.names()) or "no users")
+        both = sorted({user.name for user in file.users()} & set(dev.names()))
+        if both:
+            raise ConfigError(f"user {both[0]!r} is in {file.path} and in accounts.dev_plaintext_users; keep one")
+        directories.append(dev)
+    else:
+        file.users()  # a broken file fails now, not at the first login
+    if not directories:
+        return None
+    throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds, clock=clock)
+    return Authenticator(directories, throttle, hasher)
+
+
+ASGIApp = Callable[
+    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
+
+
+class ClientAddressMiddleware:
+    """ASGI middleware: sets `client_address` to the request's client host for everything below it.
+
+    Behind a reverse proxy the host is the proxy's unless the server trusts its X-Forwarded-For
+    (uvicorn: `FORWARDED_ALLOW_IPS`, 127.0.0.1 by default).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap `app`."""
+        self.app = app
+
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
+        """Run `app` with the client's host in `client_address`."""
+        client = scope.get("client") if scope.get("type") == "http" else None
+        token = client_address.set(str(client[0]) if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            client_address.reset(token)
+
+
+def _printable(text: str) -> str:
+    """`text` safe for one log line: printable characters only, at most 64."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:64])

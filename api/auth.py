@@ -1,0 +1,75 @@
+"""Who is calling: an API key, as the user it acts for; or, with login off, what the chat UI does then.
+
+With no users file (login off, the default), no key is needed and every request acts as the UI's does:
+as an admin of the data directory, so keep the server on loopback. Once a users file exists, every
+request to `/v1/...` needs `Authorization: Bearer <key>` (see `qa keys`): 401 without one or with a
+wrong one, and 429 once a client address has sent too many wrong keys (the login throttle's rules).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+
+from access.accounts import users_file
+from access.api_keys import KeysFile, keys_file
+from access.login import Authenticator, build_authenticator
+from access.permissions import ADMIN, User
+from access.throttle import LoginThrottle
+from api.errors import ApiError
+from qa.settings import Settings
+
+log = logging.getLogger("qa.api")
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="qa"'}
+
+
+class Gatekeeper:
+    """Turns a request's `Authorization` header into the `User` it acts as, or refuses it."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Read accounts and keys from the data directory of `settings` (login on once a users file exists)."""
+        self.settings = settings
+        self.keys = KeysFile(keys_file(settings))
+        accounts = settings.accounts
+        self.throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds)
+        self._lock = threading.Lock()
+        self._login: tuple[bool, Authenticator | None] | None = None
+
+    def authenticator(self) -> Authenticator | None:
+        """The accounts, or None while login is off; built again when the users file appears or goes."""
+        exists = users_file(self.settings).is_file()
+        with self._lock:
+            if self._login is None or self._login[0] != exists:
+                self._login = (exists, build_authenticator(self.settings))
+            return self._login[1]
+
+    def user(self, authorization: str | None, address: str | None) -> User:
+        """The user the request acts as.
+
+        Raises:
+            ApiError: 401 (no key, or not a valid one) or 429 (this address sent too many wrong keys).
+        """
+        authenticator = self.authenticator()
+        if authenticator is None:
+            return ADMIN
+        account = f"api key from {address}"  # wrong keys are counted per address: a key names no account
+        lock = self.throttle.locked(account, address)
+        if lock is not None:
+            seconds = math.ceil(lock.seconds)
+            raise ApiError(
+                429,
+                f"too many wrong API keys from this address: try again in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            message = "an API key is required: send 'Authorization: Bearer <key>' (`qa keys add NAME` makes one)"
+            raise ApiError(401, message, headers=CHALLENGE)
+        key = self.keys.verify(token.strip())
+        user = authenticator.user(key.user) if key else None
+        if key is None or user is None:
+            self.throttle.failed(account, address)
+            log.warning("API request with an invalid key from %s", address or "an unknown address")
+            raise ApiError(401, "the API key is not valid (revoked, or its user was removed)", headers=CHALLENGE)
+        return user
