@@ -85,15 +85,39 @@ def test_lowercase_after_a_period_does_not_split() -> None:
     assert sentences(text) == [text]
 
 
-def test_newline_always_splits() -> None:
-    text = "Results\n- first item\n| a | b |\nno period here\nlast line"
+def test_a_newline_ends_headings_list_items_and_table_rows() -> None:
+    text = "Results\n- first item\n| a | b |\nNo period here\nLast line"
     assert sentences(text) == [
         "Results",
         "- first item",
         "| a | b |",
-        "no period here",
-        "last line",
+        "No period here",
+        "Last line",
     ]
+
+
+def test_a_paragraph_wrapped_at_80_columns_is_not_cut_at_its_line_breaks() -> None:
+    text = (
+        "# Travel policy\n\n"
+        "Business class is allowed only for flights with a scheduled duration\n"
+        "of more than six hours. Economy class applies to every other flight booked by\n"
+        "Travel Office staff.\n"
+        "- Trains: second class,\n"
+        "  first class above four hours.\n"
+    )
+    assert sentences(text) == [
+        "# Travel policy",
+        "Business class is allowed only for flights with a scheduled duration\nof more than six hours.",
+        "Economy class applies to every other flight booked by\nTravel Office staff.",
+        "- Trains: second class,\n  first class above four hours.",
+    ]
+
+
+def test_a_table_row_or_a_wrapped_cell_is_quoted_whole() -> None:
+    text = "| Risk | Cause |\n|---|---|\n| Stock errors. Late orders | Poor quality of item. Master data |\n"
+    assert sentences(text)[2] == "| Stock errors. Late orders | Poor quality of item. Master data |"
+    assert sentences("Cause: Poor quality of item\nmaster data") == ["Cause: Poor quality of item\nmaster data"]
+    assert sentences("Supplier A | Poor quality. Of item | 12") == ["Supplier A | Poor quality. Of item | 12"]
 
 
 def test_newline_splits_even_after_an_abbreviation() -> None:
