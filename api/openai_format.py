@@ -3,7 +3,8 @@
 - The last message is the question (it must be the user's); the earlier user messages are the history.
   System and assistant messages are not read: the engine's history is the questions asked.
 - The reply's `content` is the cited answer with its `[n]` markers, so a client that knows nothing else
-  still shows a readable answer; `citations`, `passages`, `abstained`, `mode`, `unsupported` and `notice`
+  still shows a readable answer; `citations`, `passages`, `kind`, `confidence`, `answer_span`, `abstained`, `mode`,
+  `unsupported` and `notice`
   ride along on the message (and on the last streamed chunk's delta).
 - A stream carries the answer as the engine finally gives it (its citations checked), a sentence per
   chunk, so that what a client puts together is exactly `content`.

@@ -72,6 +72,18 @@ class CitationOut(BaseModel):
     end: int
     quote: str
     score: float
+    answer_span: list[int] | None = Field(None, description="[start, end] of the answering words, inside the quote")
+    answer_text: str | None = Field(None, description="The answering words (a date, a name, a number, a phrase)")
+
+
+class SpanOut(BaseModel):
+    """Where the words that answer the question are: document offsets in the cited source."""
+
+    id: int = Field(description="The citation marker [id] whose quote holds the words")
+    source: str
+    start: int
+    end: int
+    text: str
 
 
 class PassageOut(BaseModel):
@@ -92,7 +104,13 @@ class AnswerOut(BaseModel):
 
     question: str
     answer: str
+    kind: Literal["answered", "unsure", "not_in_sources"] = Field(
+        description="answered (confident), unsure (the sources may not answer: closest passages, no claim) "
+        "or not_in_sources"
+    )
+    confidence: float | None = Field(description="Calibrated probability that the answer is right")
     abstained: bool
+    answer_span: SpanOut | None = Field(description="The words that answer the question, in the first citation")
     mode: str
     citations: list[CitationOut]
     passages: list[PassageOut]
@@ -145,7 +163,13 @@ class ChatMessageOut(BaseModel):
     content: str
     citations: list[CitationOut]
     passages: list[PassageOut]
+    kind: Literal["answered", "unsure", "not_in_sources"] = Field(
+        description="answered (confident), unsure (the sources may not answer: closest passages, no claim) "
+        "or not_in_sources"
+    )
+    confidence: float | None = Field(description="Calibrated probability that the answer is right")
     abstained: bool
+    answer_span: SpanOut | None = Field(description="The words that answer the question, in the first citation")
     mode: str
     unsupported: list[str]
     notice: str

@@ -122,8 +122,12 @@ def run_ask(qa: QA, args: argparse.Namespace) -> int:
 
 
 def format_answer(answer: Answer) -> str:
-    """Plain-text rendering: the answer, then its sources (or the closest passages)."""
+    """Plain-text rendering: the answer, its kind and confidence, then its sources (or the closest passages)."""
     lines = [answer.text, ""]
+    confidence = "" if answer.confidence is None else f", confidence {answer.confidence:.2f}"
+    lines.append(f"({answer.kind.replace('_', ' ')}{confidence})")
+    if (key := answer.answer_span) is not None:
+        lines.append(f"Answer: “{key.span_text}” [{key.marker}]")
     if answer.abstained:
         lines.append("Closest passages:")
         for p in answer.passages[:3]:

@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from typing import Any, TypeVar
 
-LOWER_IS_BETTER = frozenset({"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate"})
+LOWER_IS_BETTER = frozenset(
+    {"false_abstain_rate", "answer_words", "unsupported_sentence_rate", "llm_fallback_rate", "unsure_rate"}
+)
 METRIC_GROUPS = ("Retrieval", "Answer", "Citations", "Abstention", "Latency")
 _PUNCTUATION = set(string.punctuation) | set("‘’“”–—")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -36,7 +38,7 @@ def metric_group(name: str) -> str:
         return "Retrieval"
     if name.startswith("citation_"):
         return "Citations"
-    return "Abstention" if "abstain" in name else "Answer"
+    return "Abstention" if "abstain" in name or "unsure" in name else "Answer"
 
 
 def lower_is_better(name: str) -> bool:
@@ -166,12 +168,21 @@ def _answers(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "answer_contains": mean([float(r["contains"]) for r in graded]),
         "answer_f1": mean([r["f1"] for r in graded]),
         "answer_em": mean([float(r["em"]) for r in graded]),
+        "span_f1": mean([r["span_f1"] for r in graded if r.get("span_f1") is not None]),
+        "answered_precision": _answered_precision(records),
         "answer_words": mean([float(r["words"]) for r in answered]),
         "unsupported_sentence_rate": _ratio(
             sum(len(r["unsupported"]) for r in answered), sum(r["sentences"] for r in answered)
         ),
         "llm_fallback_rate": mean([float(r["mode"] == "extractive-fallback") for r in records]),
     }
+
+
+def _answered_precision(records: Sequence[dict[str, Any]]) -> float | None:
+    """Of the questions answered (not unsure, not abstained), the share whose answer holds a gold answer;
+    an answered unanswerable question counts as wrong. Questions without gold answers are not judged."""
+    judged = [r for r in records if not r["abstained"] and (r["unanswerable"] or r["contains"] is not None)]
+    return mean([float(not r["unanswerable"] and bool(r["contains"])) for r in judged])
 
 
 def _citations(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
@@ -202,4 +213,5 @@ def _abstention(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "abstain_precision": mean([float(r["unanswerable"]) for r in abstained]) if unanswerable else None,
         "abstain_recall": mean([float(r["abstained"]) for r in unanswerable]),
         "false_abstain_rate": mean([float(r["abstained"]) for r in answerable]),
+        "unsure_rate": mean([float(r.get("kind") == "unsure") for r in records]),
     }

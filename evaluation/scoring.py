@@ -45,6 +45,10 @@ def score_question(
         "unanswerable": q.unanswerable,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "kind": answer.kind,
+        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
+        "span": _span_text(answer),
+        "span_f1": _span_f1(answer, q) if graded else None,
         "citations": [{"id": c.marker, "source": c.source, "page": c.page, "quote": c.quote} for c in answer.citations],
         "retrieved": retrieved[:10],
         "gold_rank": gold_rank,
@@ -61,6 +65,18 @@ def score_question(
         "answer_ms": round(timings[1], 2),
         **_evidence_fields(q, answer, passages),
     }
+
+
+def _span_text(answer: Answer) -> str | None:
+    """The words the answer marks as answering the question (None when it marks none)."""
+    cited = answer.answer_span
+    return cited.span_text if cited is not None and not answer.abstained else None
+
+
+def _span_f1(answer: Answer, q: Question) -> float:
+    """SQuAD F1 of the marked words against the gold answers (0 for no answer or no marked words)."""
+    span = _span_text(answer)
+    return round(token_f1(span, q.answers), 4) if span else 0.0
 
 
 def _evidence_fields(q: Question, answer: Answer, passages: Sequence[Passage]) -> dict[str, Any]:

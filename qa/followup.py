@@ -20,7 +20,8 @@ _REFERS_BACK = re.compile(
 )
 # "What is|was|are X?" and "Tell me about X": X is the subject a later "it" stands for.
 _ASKS_ABOUT = re.compile(
-    r"^\s*(?:(?:what|who|which)\s+(?:is|was|are|were)\s+|tell me (?:more )?about\s+|describe\s+)(?P<x>.+?)\s*[?.!]*\s*$",
+    r"^\s*(?:(?:what|who|which)\s+(?:is|was|are|were)\s+|tell me (?:more )?about\s+|describe\s+)"
+    r"(?P<x>.+?)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 # "the budget of X", "the head of X": an attribute of X; "it" then stands for X, not for the attribute.

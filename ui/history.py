@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from index.types import Chunk
-from qa.types import Answer, Citation, Passage
+from qa.types import ANSWER_KINDS, Answer, Citation, Passage
 
 MAX_TURNS = 50  # kept per browser; older turns are dropped
 Turn = dict[str, Any]
@@ -47,6 +47,7 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
             int(c["end"]),
             c["quote"],
             float(c.get("score", 0.0)),
+            _span(c.get("answer_span"), int(c["start"]), int(c["end"])),
         )
         for c in data.get("citations", [])
     )
@@ -59,7 +60,15 @@ def answer_from_dict(data: dict[str, Any]) -> Answer:
         mode=data.get("mode", "extractive"),
         unsupported=tuple(data.get("unsupported", ())),
         notice=data.get("notice", ""),
+        kind=next((k for k in ANSWER_KINDS if k == data.get("kind")), "answered"),
+        confidence=float(data["confidence"]) if isinstance(data.get("confidence"), int | float) else None,
     )
+
+
+def _span(value: object, start: int, end: int) -> tuple[int, int] | None:
+    """A stored answer span, kept only when it lies inside its quote."""
+    fits = isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
+    return (value[0], value[1]) if fits and start <= value[0] < value[1] <= end else None  # type: ignore[index]
 
 
 def turn_answer(turn: Turn) -> Answer | None:

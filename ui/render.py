@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from qa.types import Answer, Citation, Passage
 
 NO_ANSWER_TITLE = "The sources do not answer this"
+UNSURE_TITLE = "The sources may not answer this"
+_KEY_OPEN, _KEY_CLOSE = "\x01", "\x02"  # around the answering words until the text is escaped
 UNSUPPORTED = "Not supported by the cited passages"
 FLAGGED = (
     "This passage seems to address an AI assistant (instructions, a role, a link or an address to use). "
@@ -46,7 +48,12 @@ def question_html(question: str) -> str:
 
 def answer_html(answer: Answer, turn: int) -> str:
     """The chat message: the answer with each `[n]` a link to its passage in the sources panel."""
-    if answer.abstained:
+    if answer.kind == "unsure":
+        body = (
+            f'<div class="qa-unsure"><strong>{UNSURE_TITLE}.</strong> '
+            "The closest passages are shown beside the chat; check them before relying on any.</div>"
+        )
+    elif answer.abstained:
         body = (
             f'<div class="qa-abstained"><strong>{NO_ANSWER_TITLE}.</strong> '
             "The closest passages are shown beside the chat.</div>"
@@ -54,8 +61,9 @@ def answer_html(answer: Answer, turn: int) -> str:
     else:
         markers = {c.marker for c in answer.citations}
         parts = []
-        for text, flagged in _flag_unsupported(answer.text, answer.unsupported):
-            html_text = _link_markers(text, markers, turn)
+        for text, flagged in _flag_unsupported(_mark_key_words(answer), answer.unsupported):
+            html_text = _link_markers(text, markers, turn).replace(_KEY_OPEN, '<strong class="qa-key">')
+            html_text = html_text.replace(_KEY_CLOSE, "</strong>")
             parts.append(
                 f'<span class="qa-unsupported" title="{UNSUPPORTED}">{html_text}</span>' if flagged else html_text
             )
@@ -74,7 +82,7 @@ def copy_html(answer: Answer, titles: Mapping[str, str]) -> str:
 def copy_text(answer: Answer, titles: Mapping[str, str]) -> str:
     """The answer as plain text with its `[n]` markers, then one line per cited source with the quote."""
     if answer.abstained:
-        return f"{NO_ANSWER_TITLE}: {answer.question}"
+        return f"{UNSURE_TITLE if answer.kind == 'unsure' else NO_ANSWER_TITLE}: {answer.question}"
     lines = [answer.text.strip()]
     if answer.citations:
         lines.append("\nSources:")
@@ -84,6 +92,22 @@ def copy_text(answer: Answer, titles: Mapping[str, str]) -> str:
         named = f"{title} ({where})" if title else where
         lines.append(f'[{citation.marker}] {named}: "{citation.quote}"')
     return "\n".join(lines)
+
+
+def _mark_key_words(answer: Answer) -> str:
+    """The answer text with the words that answer the question between the key marks (once per citation)."""
+    text = answer.text.replace(_KEY_OPEN, "").replace(_KEY_CLOSE, "")
+    for citation in answer.citations:
+        words = citation.span_text
+        if not words:
+            continue
+        at = text.find(citation.quote)
+        inner = citation.quote.find(words) if at >= 0 else -1
+        if inner < 0:
+            continue
+        start = at + (citation.span[0] - citation.start if citation.span else inner)
+        text = text[:start] + _KEY_OPEN + words + _KEY_CLOSE + text[start + len(words) :]
+    return text
 
 
 def _link_markers(text: str, markers: set[int], turn: int) -> str:
@@ -175,7 +199,9 @@ def turn_sources_html(answer: Answer, turn: int, titles: Mapping[str, str], show
     others = [p for p in answer.passages if p.rank not in by_marker]
     heading = "Closest passages" if answer.abstained else "Cited passages"
     blocks = [f'<h3>{heading}</h3><p class="qa-asked">for “{escape_text(answer.question)}”</p>']
-    if answer.abstained:
+    if answer.kind == "unsure":
+        blocks.append(f'<div class="qa-unsure">{UNSURE_TITLE}.</div>')
+    elif answer.abstained:
         blocks.append(f'<div class="qa-abstained">{NO_ANSWER_TITLE}.</div>')
         cited, others = others, []
 

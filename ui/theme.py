@@ -39,6 +39,9 @@ CSS = """
 .qa-actions { margin-top: 6px; }
 .qa-abstained { background: var(--qa-warn); color: var(--qa-warn-text); border-left: 4px solid var(--qa-warn-edge);
   padding: 6px 10px; margin-bottom: 8px; }
+.qa-unsure { color: var(--qa-text); border: 1px dashed var(--qa-warn-edge); border-left: 4px dashed var(--qa-warn-edge);
+  padding: 6px 10px; margin-bottom: 8px; }
+.qa-key { font-weight: 700; }
 .qa-error { background: var(--qa-error); color: var(--qa-error-text); border-left: 4px solid var(--qa-flag);
   padding: 6px 10px; }
 .qa-rejected { color: var(--qa-error-text); }
