@@ -137,3 +137,27 @@ def test_page_hits_are_over_questions_with_evidence_at_5_and_the_runs_k() -> Non
 
 def test_no_page_metrics_without_evidence() -> None:
     assert not [name for name in aggregate([record()], k=5) if "page" in name]
+
+
+def test_answered_precision_counts_answered_unanswerable_questions_as_wrong() -> None:
+    records = [
+        record(contains=True, f1=1.0, em=True),
+        record(contains=False, f1=0.0, em=False),
+        record(unanswerable=True),  # answered although the sources do not answer it
+        record(unanswerable=True, abstained=True, kind="unsure"),  # not answered: not judged here
+        record(contains=False, f1=0.0, em=False, abstained=True, kind="not_in_sources"),
+    ]
+    metrics = aggregate(records, k=5)
+    assert metrics["answered_precision"] == pytest.approx(1 / 3, abs=1e-4)
+    assert metrics["unsure_rate"] == pytest.approx(1 / 5, abs=1e-4)
+    assert metric_group("unsure_rate") == "Abstention"
+
+
+def test_span_f1_is_the_squad_f1_of_the_marked_words() -> None:
+    graded = {"f1": 1.0, "em": True}
+    records = [
+        record(contains=True, span_f1=1.0, **graded),
+        record(contains=True, span_f1=0.5, **graded),
+        record(contains=False, span_f1=0.0, **graded),
+    ]
+    assert aggregate(records, k=5)["span_f1"] == pytest.approx(0.5, abs=1e-4)

@@ -12,6 +12,13 @@ def test_an_answer_round_trips_through_its_json_form() -> None:
     again = answer_from_dict(answer.to_dict())
     assert again.to_dict() == answer.to_dict()
     assert again.citations == answer.citations and again.passages[0].chunk.text == answer.passages[0].chunk.text
+    assert again.citations[0].span_text == "dusk" and again.confidence == 0.93
+
+
+def test_an_unsure_reply_round_trips_as_unsure() -> None:
+    answer = make_answer(kind="unsure")
+    again = answer_from_dict(answer.to_dict())
+    assert (again.kind, again.abstained, again.confidence) == ("unsure", True, 0.3)
 
 
 def test_turns_are_read_back_for_their_own_user_only() -> None:

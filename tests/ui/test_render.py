@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from index.types import Chunk
 from qa.types import Answer, Citation, Passage
 from ui.render import answer_html, answer_pieces, copy_text, escape_text, question_html, sources_html
@@ -9,16 +11,34 @@ from ui.render import answer_html, answer_pieces, copy_text, escape_text, questi
 TEXT = "Intro sentence. The bell rings at dusk. <script>alert(1)</script> ![x](http://203.0.113.9/x.png)"
 
 
-def make_answer(abstained: bool = False) -> Answer:
+def make_answer(abstained: bool = False, kind: str = "answered") -> Answer:
     chunk = Chunk(source="notes <b>.txt", title="Notes", text=TEXT, start=100, end=100 + len(TEXT))
     other = Chunk(source="other.txt", title="Other", text="Unrelated text.", start=0, end=15)
     passages = (Passage(chunk, 0.8, 1), Passage(other, 0.2, 2))
     if abstained:
         return Answer("Q?", "The sources do not answer this question.", (), passages, abstained=True)
+    if kind == "unsure":
+        return Answer("Q?", "The sources may not answer this question.", (), passages, kind="unsure", confidence=0.3)
     quote = "The bell rings at dusk."
     start = 100 + TEXT.index(quote)
-    citation = Citation(1, chunk.source, None, start, start + len(quote), quote, 0.9)
-    return Answer("When?", f"{quote} [1]", (citation,), passages)
+    span = (start + quote.index("dusk"), start + quote.index("dusk") + 4)
+    citation = Citation(1, chunk.source, None, start, start + len(quote), quote, 0.9, span)
+    return Answer("When?", f"{quote} [1]", (citation,), passages, confidence=0.93)
+
+
+def test_the_answering_words_are_bold_inside_the_quoted_sentence() -> None:
+    html = answer_html(make_answer(), turn=1)
+    assert 'The bell rings at <strong class="qa-key">dusk</strong>.' in html
+    assert make_answer().to_dict()["answer_span"] == {"id": 1, "source": "notes <b>.txt", "start": 134, "end": 138,
+                                                      "text": "dusk"}
+
+
+def test_an_unsure_reply_looks_different_from_an_answer_and_from_not_in_the_sources() -> None:
+    unsure, absent = answer_html(make_answer(kind="unsure"), turn=1), answer_html(make_answer(True), turn=1)
+    assert 'class="qa-unsure"' in unsure and "may not answer" in unsure and "qa-abstained" not in unsure
+    assert 'class="qa-abstained"' in absent and "qa-unsure" not in absent
+    assert "qa-cite" not in unsure  # no claim, no citation
+    assert "may not answer" in sources_html([(1, make_answer(kind="unsure"))], {})
 
 
 def test_escape_text_neutralises_html_and_markdown() -> None:
@@ -36,7 +56,7 @@ def test_escaping_is_a_single_pass_so_entities_are_not_mangled() -> None:
 def test_answer_markers_link_to_their_passage_in_the_sources_panel() -> None:
     html = answer_html(make_answer(), turn=3)
     assert '<a class="qa-cite" href="#cite-3-1">[1]</a>' in html
-    assert "The bell rings at dusk." in html
+    assert "The bell rings at dusk." in re.sub("<[^>]+>", "", html)
 
 
 def test_a_marker_with_no_citation_stays_plain_text() -> None:
