@@ -6,7 +6,7 @@ PYTHON ?= python3
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser run test lint eval-seeds baseline-seeds chroma-server clean
+.PHONY: setup browser run test lint eval-seeds baseline-seeds chroma-server train-answerability clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ eval-seeds: setup
 baseline-seeds: setup
 	QA_DATA_DIR="$$(mktemp -d)" $(QA) eval seeds --save-baseline bench/baselines/seeds.json
 
+# Trains the answerability model from the shipped MiniLM weights on ../shared/train and calibrates it (seeded;
+# about 25 minutes on 2 cores), into qa/models/answerability/ (see docs/answerability-model.md). CI does not train.
+train-answerability: setup
+	$(PY) -m training.answerability
+
 # A Chroma server for QA_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT), in the foreground (Ctrl-C stops it).
 CHROMA_PORT ?= 8000
 CHROMA_PATH ?= .qa/chroma-server
@@ -46,7 +51,7 @@ chroma-server: setup
 	$(VENV)/bin/chroma run --path $(CHROMA_PATH) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 lint: setup
-	$(VENV)/bin/ruff check qa index access evaluation cli api ui tests bench
+	$(VENV)/bin/ruff check qa index access evaluation cli api ui training tests bench
 	$(VENV)/bin/mypy
 
 clean:

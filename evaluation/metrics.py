@@ -169,6 +169,7 @@ def _answers(records: Sequence[dict[str, Any]]) -> dict[str, float | None]:
         "answer_f1": mean([r["f1"] for r in graded]),
         "answer_em": mean([float(r["em"]) for r in graded]),
         "span_f1": mean([r["span_f1"] for r in graded if r.get("span_f1") is not None]),
+        "span_f1_answered": mean([r["span_f1"] for r in graded if r.get("span_f1") is not None and not r["abstained"]]),
         "answered_precision": _answered_precision(records),
         "answer_words": mean([float(r["words"]) for r in answered]),
         "unsupported_sentence_rate": _ratio(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from index.chunking import ChunkingConfig, WordPieceTokenizer
 from index.embedder import Embedder
 from index.store import ChunkStore, open_store
+from qa.confidence import Calibration
 from qa.errors import ConfigError
-from qa.extractive import ExtractiveAnswerer
+from qa.extractive import ExtractiveAnswerer, ReaderPolicy
+from qa.reader import AnswerabilityReader, ModelFileError
 from qa.request import AnswerMode
 from qa.retrieval import HybridRetriever
 from qa.settings import Settings
@@ -69,9 +72,32 @@ def retriever(settings: Settings, store: ChunkStore, embedder: Embedder) -> Hybr
 
 
 def extractive_answerer(settings: Settings, store: ChunkStore) -> ExtractiveAnswerer:
-    """The extractive answerer as the settings tune it."""
+    """The extractive answerer as the settings tune it, with the answer reader unless it is turned off."""
     a = settings.answer
-    return ExtractiveAnswerer(store, a.max_sentences, a.max_words, a.margin, a.abstain_below)
+    if not a.reader:
+        return ExtractiveAnswerer(store, a.max_sentences, a.max_words, a.margin, a.abstain_below)
+    reader = answer_reader()
+    if "calibration" not in reader.config:
+        raise ConfigError("answerability model: not calibrated; run `make train-answerability` (or its calibrate step)")
+    calibration = Calibration.from_config(reader.config["calibration"])
+    answer_above = a.answer_above if a.answer_above is not None else calibration.answer_above
+    unsure_above = a.unsure_above if a.unsure_above is not None else calibration.unsure_above
+    if unsure_above > answer_above:
+        raise ConfigError(f"answer.unsure_above ({unsure_above}) must not exceed answer.answer_above ({answer_above})")
+    policy = ReaderPolicy(a.reader_candidates, answer_above, unsure_above, calibration)
+    return ExtractiveAnswerer(store, a.max_sentences, a.max_words, a.margin, a.abstain_below, reader=reader,
+                              policy=policy)
+
+
+@lru_cache(maxsize=1)
+def answer_reader() -> AnswerabilityReader:
+    """The shipped answerability model, one per process (`ConfigError` when its files are missing or damaged)."""
+    reader = AnswerabilityReader()
+    try:
+        reader.config  # noqa: B018  # checked now: a damaged model is a setup error, not a failed question
+    except ModelFileError as err:
+        raise ConfigError(f"answerability model: {err}") from err
+    return reader
 
 
 def llm_answerer(

@@ -26,6 +26,7 @@ import numpy as np
 from index.reader import IndexReader
 from index.words import content_words, stem_match
 from qa.answer_types import offers_answer_type, question_type
+from qa.confidence import Calibration, Evidence
 from qa.opposites import asks_the_opposite
 from qa.reader import Judgement, Reader
 from qa.types import SOURCES_DO_NOT_ANSWER, SOURCES_MAY_NOT_ANSWER, Answer, Citation, Passage
@@ -65,11 +66,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ReaderPolicy:
-    """How the reader's probability becomes a reply."""
+    """How the reader's judgements become a reply."""
 
     candidates: int = 8  # best-scored sentences the reader reads
     answer_above: float = 0.5  # confidence of an answer
     unsure_above: float = 0.2  # below `answer_above` and at least this: unsure; below: not in the sources
+    calibration: Calibration | None = None  # judgements and evidence -> confidence (else the best probability)
 
 
 def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
@@ -158,13 +160,13 @@ class ExtractiveAnswerer:
 
     def read(self, question: str, ranked: Sequence[Candidate], passages: Sequence[Passage]) -> Answer:
         """The reply the reader's judgement of the best sentences gives: answered, unsure or not in the sources."""
-        assert self.reader is not None
         policy = self.policy
-        top = list(ranked[: policy.candidates])
-        judged = self.reader.judge(question, [c.text for c in top], [c.context for c in top])
-        pairs = sorted(zip(top, judged, strict=True), key=lambda pair: -pair[1].probability)
-        confidence = pairs[0][1].probability if pairs else 0.0
-        if confidence < policy.answer_above:
+        pairs, evidence = self.weigh(question, ranked)
+        if policy.calibration is not None:
+            confidence = policy.calibration.confidence(evidence)
+        else:
+            confidence = pairs[0][1].probability if pairs else 0.0
+        if confidence < policy.answer_above or not pairs:
             closest = _closest_first(passages, [c for c, _ in pairs])
             if confidence >= policy.unsure_above:
                 return Answer(question, SOURCES_MAY_NOT_ANSWER, (), closest, kind="unsure", confidence=confidence)
@@ -173,6 +175,28 @@ class ExtractiveAnswerer:
         text = " ".join(f"{c.text} [{c.passage.rank}]" for c, _ in chosen)
         citations = tuple(c.citation(j.span, j.probability) for c, j in chosen)
         return Answer(question, text, citations, tuple(passages), confidence=confidence)
+
+    def weigh(
+        self, question: str, ranked: Sequence[Candidate]
+    ) -> tuple[list[tuple[Candidate, Judgement]], Evidence]:
+        """The reader's judgements of the best-scored sentences (most probable first), and the evidence the
+        confidence is computed from."""
+        assert self.reader is not None
+        top = list(ranked[: self.policy.candidates])
+        judged = self.reader.judge(question, [c.text for c in top], [c.context for c in top])
+        pairs = sorted(zip(top, judged, strict=True), key=lambda pair: -pair[1].probability)
+        best = pairs[0][0] if pairs else None
+        evidence = Evidence(
+            question,
+            [j.probability for _, j in pairs],
+            best.dense if best else 0.0,
+            best.lexical if best else 0.0,
+            max((c.lexical for c in ranked), default=0.0),
+            support(ranked),
+            bool(best and offers_answer_type(question_type(question), best.text, question)),
+            [c.text for c in ranked],
+        )
+        return pairs, evidence
 
     def compose(self, judged: Sequence[tuple[Candidate, Judgement]]) -> list[tuple[Candidate, Judgement]]:
         """The best sentence, and others only when the reader says they answer the question too (within the

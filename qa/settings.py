@@ -86,7 +86,22 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(3, ge=1, le=3, description="Sentences in an answer at most")
     max_words: int = Field(60, ge=5, description="Words in an answer at most (the first sentence always fits)")
     margin: float = Field(0.18, ge=0, description="Runner-up sentences within this score of the best may join it")
-    abstain_below: float = Field(0.70, description="Abstain when the best sentence's support is below this")
+    abstain_below: float = Field(
+        0.70, description="Without the reader: abstain when the best sentence's support is below this"
+    )
+    reader: bool = Field(
+        True, description="Read the best sentences with the answerability model (docs/answerability-model.md)"
+    )
+    reader_candidates: int = Field(8, ge=1, le=32, description="Best-scored sentences the reader reads")
+    answer_above: float | None = Field(
+        None, ge=0, le=1, description="Reader confidence needed to answer (default: the model's calibrated threshold)"
+    )
+    unsure_above: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Below answer_above and at least this: unsure; below it: not in the sources (default: the model's)",
+    )
 
 
 class LLMSettings(BaseModel):

@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONT_ENDS = {"cli", "api", "ui"}
+TOOLS = {"training"}  # imported by nothing of the product
 # What each package may import of the product (its own modules always).
 ALLOWED: dict[str, set[str]] = {
     "index": set(),
@@ -23,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"index", "access", "qa", "evaluation", "api", "ui"},
     "api": {"index", "access", "qa", "ui"},  # `qa serve` serves the chat beside the API
     "ui": {"index", "access", "qa"},
+    "training": {"index", "qa", "evaluation"},  # offline tooling: trains and calibrates the project's models
 }
 PACKAGES = set(ALLOWED)
 
@@ -70,7 +72,7 @@ def test_imports_point_down(package: str) -> None:
 
 
 def test_no_module_outside_the_front_ends_imports_one() -> None:
-    for package in PACKAGES - FRONT_ENDS:
+    for package in PACKAGES - FRONT_ENDS - TOOLS:
         for path in (ROOT / package).rglob("*.py"):
             ups = [m for _, m in imports(path) if m.split(".")[0] in FRONT_ENDS]
             assert ups == [], f"{path.relative_to(ROOT)} imports a front-end: {ups}"
@@ -110,6 +112,12 @@ def _third_party(path: Path) -> Iterator[tuple[int, str]]:
             yield from ((node.lineno, a.name.split(".")[0]) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.lineno, node.module.split(".")[0]
+
+
+def test_nothing_of_the_product_imports_the_training_tools() -> None:
+    for package in PACKAGES - TOOLS:
+        for path in (ROOT / package).rglob("*.py"):
+            assert not [m for _, m in imports(path) if m.split(".")[0] in TOOLS], f"{path.relative_to(ROOT)}"
 
 
 def test_tests_mirror_the_packages() -> None:
