@@ -42,7 +42,7 @@ baseline-seeds: setup
 # Trains the answerability model from the shipped MiniLM weights on ../shared/train and calibrates it (seeded;
 # about 25 minutes on 2 cores), into qa/models/answerability/ (see docs/answerability-model.md). CI does not train.
 train-answerability: setup
-	$(PY) -m training.answerability
+	$(PY) -u -m training.answerability
 
 # A Chroma server for QA_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT), in the foreground (Ctrl-C stops it).
 CHROMA_PORT ?= 8000

@@ -14,7 +14,10 @@ One process, one run, on the first `--docs` documents of the set (copied to a te
    defaults, HuggingFaceEmbeddings on the same bundled model, `Chroma.from_documents`): wall
    time, and tokens/s of the text it actually embeds (the model truncates at 256 word pieces);
 5. question latency on the product's index: the question's embedding alone, retrieval and the
-   whole extractive answer (each question embedded afresh); cold start of a new `qa ask`.
+   whole extractive answer (each question embedded afresh), with the answerability model reading the
+   best sentences and, side by side on the same questions in turn, with it off (the baseline);
+   cold start of a new `qa ask`.
+`--latency-only` skips 2-4 (the back ends and the LangChain pipeline).
 Figures depend on the CPU and on what else runs: compare within one run.
 """
 
@@ -109,11 +112,13 @@ def langchain_ingest(folder: Path, data_dir: Path, model_path: Path) -> list[str
     return [c.page_content for c in chunks]
 
 
-def latency(qa: QA, questions: list[str]) -> dict[str, float]:
-    """p50/p95 in ms of the question's embedding, retrieval, and the whole extractive answer."""
+def latency(qa: QA, questions: list[str], baseline: QA) -> dict[str, float]:
+    """p50/p95 in ms of the question's embedding, retrieval, the whole extractive answer with the reader, and
+    the same answer by `baseline` (the reader off), each question asked of both in turn."""
     qa.embedder.warm_up()
     qa.ask(questions[0])
-    embed, retrieval, answer = [], [], []
+    baseline.ask(questions[0])
+    embed, retrieval, answer, without = [], [], [], []
     for question in questions:
         qa.embedder.clear_cache()
         _, seconds = timed(lambda q=question: qa.embedder.query_vector(q))
@@ -124,8 +129,12 @@ def latency(qa: QA, questions: list[str]) -> dict[str, float]:
         qa.embedder.clear_cache()
         _, seconds = timed(lambda q=question: qa.ask(q, mode="extractive"))
         answer.append(seconds * 1000)
+        baseline.embedder.clear_cache()
+        _, seconds = timed(lambda q=question: baseline.ask(q, mode="extractive"))
+        without.append(seconds * 1000)
     figures = {}
-    for name, values in (("question_embedding", embed), ("retrieval", retrieval), ("answer", answer)):
+    named = (("question_embedding", embed), ("retrieval", retrieval), ("answer", answer), ("answer_no_reader", without))
+    for name, values in named:
         figures[f"{name}_p50"] = float(np.percentile(values, 50))
         figures[f"{name}_p95"] = float(np.percentile(values, 95))
     return figures
@@ -145,6 +154,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1000, help="documents of the set to ingest (default 1000)")
     parser.add_argument("--questions", type=int, default=300, help="questions for quality and latency")
     parser.add_argument("--batch-size", type=int, default=None, help="embedding batch (default: the setting)")
+    parser.add_argument("--latency-only", action="store_true", help="only ingest and time questions (skip 2-4)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="qa-speed-"))
     try:
@@ -168,6 +178,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     say(choice.describe())
     say(f"{len(present)} documents, {len(questions)} questions with a gold document among them")
 
+    if args.latency_only:
+        qa = QA(data_dir=tmp / "product", embedding={"batch_size": batch_size})
+        qa.ingest(folder)
+        return {"cpu": cpu.describe(), "auto": choice.backend, "documents": len(present),
+                "latency": questions_latency(qa, tmp, [q.question for q in questions])}
     chunks = product_chunks(folder, model_path)
     texts, sources = [t for _, t in chunks], [s for s, _ in chunks]
     backends: dict[str, dict[str, float]] = {}
@@ -192,20 +207,28 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     say(f"same folder, wall time: product {lc_s / product_s:.2f}x the LangChain pipeline; "
         f"tokens/s {product_rate / lc_rate:.2f}x")
 
-    timings = latency(qa, [q.question for q in questions])
-    cold = cold_start(tmp / "product", questions[0].question)
-    say("question embedding p50 {question_embedding_p50:.1f} ms (p95 {question_embedding_p95:.1f}); retrieval p50 "
-        "{retrieval_p50:.1f} ms (p95 {retrieval_p95:.1f}); whole answer p50 {answer_p50:.1f} ms "
-        "(p95 {answer_p95:.1f})".format(**timings))
-    say(f"cold start (new `qa ask` process to its answer): {cold:.2f} s")
+    timings = questions_latency(qa, tmp, [q.question for q in questions])
     return {
         "cpu": cpu.describe(), "auto": choice.backend, "documents": len(present), "backends": backends,
         "product": {"seconds": product_s, "chunks": len(texts), "tokens": product_tokens, "tokens_per_s": product_rate,
                     "efficiency": efficiency},
         "langchain": {"seconds": lc_s, "chunks": len(lc_texts), "tokens": lc_tokens, "tokens_per_s": lc_rate},
         "wall_time_ratio": lc_s / product_s, "tokens_per_s_ratio": product_rate / lc_rate,
-        "latency": timings, "cold_start_s": cold,
+        "latency": timings,
     }
+
+
+def questions_latency(qa: QA, tmp: Path, questions: list[str]) -> dict[str, float]:
+    """Section 5: question latency with the reader and without it, and the cold start; printed and returned."""
+    baseline = QA(data_dir=qa.settings.data_dir, answer={"reader": False})
+    timings = latency(qa, questions, baseline)
+    cold = cold_start(tmp / "product", questions[0])
+    say("question embedding p50 {question_embedding_p50:.1f} ms (p95 {question_embedding_p95:.1f}); retrieval p50 "
+        "{retrieval_p50:.1f} ms (p95 {retrieval_p95:.1f}); whole answer p50 {answer_p50:.1f} ms "
+        "(p95 {answer_p95:.1f}) with the answerability model, {answer_no_reader_p50:.1f} ms "
+        "(p95 {answer_no_reader_p95:.1f}) with it off".format(**timings))
+    say(f"cold start (new `qa ask` process to its answer): {cold:.2f} s")
+    return {**timings, "cold_start_s": cold}
 
 
 def say(line: str) -> None:

@@ -72,6 +72,7 @@ class ReaderPolicy:
     answer_above: float = 0.5  # confidence of an answer
     unsure_above: float = 0.2  # below `answer_above` and at least this: unsure; below: not in the sources
     calibration: Calibration | None = None  # judgements and evidence -> confidence (else the best probability)
+    second_above: float = 0.5  # reader probability a further sentence needs: more likely than not, it answers too
 
 
 def lexical_scores(question: str, sentences: Sequence[str]) -> list[float]:
@@ -155,7 +156,7 @@ class ExtractiveAnswerer:
         if support(ranked) < self.abstain_below:
             return Answer(question, SOURCES_DO_NOT_ANSWER, passages=tuple(passages), abstained=True)
         chosen = self.select(ranked)
-        text = " ".join(f"{c.text} [{c.passage.rank}]" for c in chosen)
+        text = " ".join(f"{_one_line(c.text)} [{c.passage.rank}]" for c in chosen)
         return Answer(question, text, tuple(c.citation() for c in chosen), tuple(passages))
 
     def read(self, question: str, ranked: Sequence[Candidate], passages: Sequence[Passage]) -> Answer:
@@ -172,7 +173,7 @@ class ExtractiveAnswerer:
                 return Answer(question, SOURCES_MAY_NOT_ANSWER, (), closest, kind="unsure", confidence=confidence)
             return Answer(question, SOURCES_DO_NOT_ANSWER, (), closest, kind="not_in_sources", confidence=confidence)
         chosen = self.compose(pairs)
-        text = " ".join(f"{c.text} [{c.passage.rank}]" for c, _ in chosen)
+        text = " ".join(f"{_one_line(c.text)} [{c.passage.rank}]" for c, _ in chosen)
         citations = tuple(c.citation(j.span, j.probability) for c, j in chosen)
         return Answer(question, text, citations, tuple(passages), confidence=confidence)
 
@@ -204,7 +205,7 @@ class ExtractiveAnswerer:
         chosen = [judged[0]]
         words = len(judged[0][0].text.split())
         for candidate, judgement in judged[1:]:
-            if len(chosen) >= self.max_sentences or judgement.probability < self.policy.answer_above:
+            if len(chosen) >= self.max_sentences or judgement.probability < self.policy.second_above:
                 break
             size = len(candidate.text.split())
             redundant = any(float(candidate.vector @ c.vector) > 0.9 for c, _ in chosen)
@@ -239,3 +240,9 @@ def _closest_first(passages: Sequence[Passage], judged: Sequence[Candidate]) -> 
     by_rank = {p.rank: p for p in passages}
     first = [by_rank[r] for r in order if r in by_rank]
     return tuple(first + [p for p in passages if p.rank not in order])
+
+
+def _one_line(text: str) -> str:
+    """A quoted sentence as the answer shows it: a line break of a wrapped paragraph is a space (the citation
+    keeps the exact quote)."""
+    return " ".join(text.split())

@@ -23,6 +23,7 @@ class Judgement:
 
     probability: float  # calibrated: that the sentence answers the question
     span: tuple[int, int] | None  # the answering words, as offsets into the sentence
+    span_score: float = 0.0  # how sure the span head is of those words (its start + end logits)
 
 
 class Reader(Protocol):
@@ -129,17 +130,21 @@ def collate(items: Sequence[Encoded], multiple: int = 1) -> dict[str, Any]:
     return {"ids": ids, "mask": mask, "types": types, "span_mask": span_mask}
 
 
-def best_span(start: Any, end: Any, e: Encoded) -> tuple[int, int] | None:
-    """The sentence's best (start, end) characters: the highest start + end score, end not before start."""
+def best_span(start: Any, end: Any, e: Encoded) -> tuple[tuple[int, int] | None, float]:
+    """The sentence's best (start, end) characters, the highest start + end score (end not before start), and
+    that score, as log-probabilities over the sentence's word pieces."""
     import torch
 
     n = len(e.offsets)
     if n == 0:
-        return None
-    scores = start[e.first : e.first + n].float()[:, None] + end[e.first : e.first + n].float()[None, :]
+        return None, -math.inf
+    first = torch.log_softmax(start[e.first : e.first + n].float(), 0)
+    last = torch.log_softmax(end[e.first : e.first + n].float(), 0)
+    scores = first[:, None] + last[None, :]
     allowed = torch.ones(n, n, dtype=torch.bool).triu() & ~torch.ones(n, n, dtype=torch.bool).triu(MAX_SPAN_TOKENS)
-    i, j = divmod(int(scores.masked_fill(~allowed, -math.inf).argmax()), n)
-    return e.offsets[i][0], e.offsets[j][1]
+    flat = int(scores.masked_fill(~allowed, -math.inf).argmax())
+    i, j = divmod(flat, n)
+    return (e.offsets[i][0], e.offsets[j][1]), float(scores[i, j])
 
 
 class AnswerabilityReader:
@@ -198,7 +203,7 @@ class AnswerabilityReader:
         scaled = logit.float() * float(config.get("platt_a", 1.0)) + float(config.get("platt_b", 0.0))
         probabilities = torch.sigmoid(scaled).tolist()
         return [
-            Judgement(float(p), best_span(start[i].float(), end[i].float(), e))
+            Judgement(float(p), *best_span(start[i].float(), end[i].float(), e))
             for i, (p, e) in enumerate(zip(probabilities, items, strict=True))
         ]
 

@@ -98,14 +98,13 @@ def _mark_key_words(answer: Answer) -> str:
     """The answer text with the words that answer the question between the key marks (once per citation)."""
     text = answer.text.replace(_KEY_OPEN, "").replace(_KEY_CLOSE, "")
     for citation in answer.citations:
-        words = citation.span_text
-        if not words:
-            continue
-        at = text.find(citation.quote)
-        inner = citation.quote.find(words) if at >= 0 else -1
+        words = " ".join(citation.span_text.split())  # as the answer shows the quote: on one line
+        quote = " ".join(citation.quote.split())
+        at = text.find(quote) if words else -1
+        inner = quote.find(words) if at >= 0 else -1
         if inner < 0:
             continue
-        start = at + (citation.span[0] - citation.start if citation.span else inner)
+        start = at + inner
         text = text[:start] + _KEY_OPEN + words + _KEY_CLOSE + text[start + len(words) :]
     return text
 

@@ -33,6 +33,7 @@ def test_a_chat_completion_is_the_cited_answer_with_its_citations_on_the_message
     fields = extra(message)
     assert fields["citations"][0]["id"] == 1 and "April 4" in fields["citations"][0]["quote"]
     assert fields["passages"][0]["rank"] == 1 and fields["abstained"] is False
+    assert fields["kind"] == "answered" and fields["answer_span"]["text"] == "April 4" and fields["confidence"] > 0
     assert message.content == open_server.qa.ask(QUESTION, mode="extractive").text
 
 
@@ -65,6 +66,7 @@ def test_an_abstention_is_a_normal_reply_that_says_so(open_server: Server) -> No
     message = reply.choices[0].message
     assert message.content == SOURCES_DO_NOT_ANSWER and reply.choices[0].finish_reason == "stop"
     assert extra(message)["abstained"] is True and extra(message)["citations"] == []
+    assert extra(message)["kind"] == "not_in_sources" and extra(message)["answer_span"] is None
 
 
 def test_earlier_user_messages_are_the_history_of_a_follow_up(open_server: Server) -> None:

@@ -18,6 +18,9 @@ def test_ask_returns_the_object_qa_ask_json_prints(open_server: Server) -> None:
     response = http(open_server).post("/v1/ask", json={"question": QUESTION, "k": 3, "mode": "extractive"})
     assert response.status_code == 200
     assert response.json() == open_server.qa.ask(QUESTION, k=3, mode="extractive").to_dict()
+    body = response.json()
+    assert body["kind"] == "answered" and 0 < body["confidence"] <= 1
+    assert body["answer_span"]["text"] == "April 4" and body["citations"][0]["answer_text"] == "April 4"
 
 
 def test_health_answers_once_the_worker_is_ready(open_server: Server) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,20 @@ def test_ask_json_matches_the_documented_schema(seeded_qa: QA, capsys: pytest.Ca
     for p in data["passages"]:
         assert {"source", "page", "start", "end", "text", "score"} <= set(p)
     assert "April 4" in data["answer"]
+    assert data["kind"] == "answered" and isinstance(data["confidence"], float)
+    assert data["answer_span"]["text"] == "April 4" and data["citations"][0]["answer_span"] == [
+        data["answer_span"]["start"], data["answer_span"]["end"]]
+
+
+def test_ask_prints_the_kind_the_confidence_and_the_answering_words(
+    seeded_qa: QA, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = str(seeded_qa.settings.data_dir)
+    assert main(["--data-dir", data_dir, "ask", "When did Haftar announce his offensive?"]) == 0
+    out = capsys.readouterr().out
+    assert "(answered, confidence 0." in out and re.search(r"Answer: “April 4” \[\d\]", out)
+    assert main(["--data-dir", data_dir, "ask", "Who won the 2018 FIFA World Cup?"]) == 0
+    assert "(not in sources, confidence 0." in capsys.readouterr().out
 
 
 @pytest.mark.usefixtures("chroma_url")
