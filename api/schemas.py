@@ -99,11 +99,9 @@ class PassageOut(BaseModel):
     score: float
 
 
-class AnswerOut(BaseModel):
-    """The object `qa ask --json` prints."""
+class ReplyOut(BaseModel):
+    """What every reply carries besides its text: the kind, the confidence, the answering words, the sources."""
 
-    question: str
-    answer: str
     kind: Literal["answered", "unsure", "not_in_sources"] = Field(
         description="answered (confident), unsure (the sources may not answer: closest passages, no claim) "
         "or not_in_sources"
@@ -116,6 +114,13 @@ class AnswerOut(BaseModel):
     passages: list[PassageOut]
     unsupported: list[str]
     notice: str
+
+
+class AnswerOut(ReplyOut):
+    """The object `qa ask --json` prints."""
+
+    question: str
+    answer: str
 
 
 class SourceOut(BaseModel):
@@ -156,23 +161,11 @@ class ModelsOut(BaseModel):
     data: list[ModelOut]
 
 
-class ChatMessageOut(BaseModel):
+class ChatMessageOut(ReplyOut):
     """The reply: `content` is the cited answer; the rest is what `qa ask --json` adds to it."""
 
     role: Literal["assistant"] = "assistant"
     content: str
-    citations: list[CitationOut]
-    passages: list[PassageOut]
-    kind: Literal["answered", "unsure", "not_in_sources"] = Field(
-        description="answered (confident), unsure (the sources may not answer: closest passages, no claim) "
-        "or not_in_sources"
-    )
-    confidence: float | None = Field(description="Calibrated probability that the answer is right")
-    abstained: bool
-    answer_span: SpanOut | None = Field(description="The words that answer the question, in the first citation")
-    mode: str
-    unsupported: list[str]
-    notice: str
 
 
 class ChoiceOut(BaseModel):

@@ -26,12 +26,18 @@ _ASKS_ABOUT = re.compile(
 )
 # "the budget of X", "the head of X": an attribute of X; "it" then stands for X, not for the attribute.
 _ATTRIBUTE_OF = re.compile(r"^(?:the|a|an)\s+(?:\w+\s+){0,2}?\w+\s+(?:of|for)\s+(?P<x>.+)$", re.IGNORECASE)
+_NAMES = re.compile(r"(?<=\S)\s+[A-Z][\w'’-]*")  # a capitalised word after the first: the question names something
 _THING = re.compile(r"\b(it|its|this|that)\b(?!\s+(?:is|was)\s+(?:said|reported))", re.IGNORECASE)
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether the question refers back to the conversation."""
-    return bool(_REFERS_BACK.search(question))
+    """Whether the question refers back to the conversation: it opens with "and", "what about" and the like,
+    or holds a pronoun and names nothing itself ("When did it start?", not "When did Haftar announce his
+    offensive?", whose "his" is Haftar's)."""
+    found = _REFERS_BACK.search(question)
+    if found is None:
+        return False
+    return bool(found.group(2)) or not _NAMES.search(question)
 
 
 def subject_of(question: str) -> str | None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fpdf import FPDF
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
+
+from qa import QA
 
 LONG = 120_000  # ms: a bound for what the server does (answer, index), not an expected time
 PDF_NAME = "harbour_manual.pdf"
@@ -100,3 +103,20 @@ def upload(page: Page, path: Path) -> str:
 def click_marker(page: Page, turn: int, marker: int = 1) -> None:
     """Click citation marker `[marker]` of the answer to question number `turn` (from 0)."""
     page.locator(f'#chat a.qa-cite[href="#cite-{turn}-{marker}"]').first.click()
+
+
+@contextmanager
+def chat_of(browser: Browser, qa: QA) -> Iterator[Page]:
+    """A page of a chat of its own over `qa` (for settings the shared app does not have), closed after."""
+    from ui.app import launch
+
+    port = free_port()
+    demo = launch(qa, "127.0.0.1", port, block=False)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        yield page
+    finally:
+        context.close()
+        demo.close()

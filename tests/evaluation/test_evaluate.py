@@ -53,6 +53,24 @@ def question_set(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def qa(tmp_path: Path, chroma_url: str | None) -> QA:
+    """An engine with the answerability model off: these tests check the evaluation's bookkeeping on a set the
+    sentence rule answers exactly (the model's replies are measured on the real sets, and by
+    `test_a_record_carries_the_replys_kind_confidence_and_answering_words`)."""
+    return QA(data_dir=tmp_path / "index", chroma_url=chroma_url, answer={"reader": False})
+
+
+def test_a_record_carries_the_replys_kind_confidence_and_answering_words(tmp_path: Path, question_set: Path) -> None:
+    engine = QA(data_dir=tmp_path / "with-reader")
+    result = evaluate(engine, load_question_set(question_set, tmp_path / "eval"), k=3)
+    first, unanswerable = result["questions"][0], result["questions"][3]
+    assert first["kind"] == "answered" and first["span"] == "1872" and first["span_f1"] == 1.0
+    assert 0 < first["confidence"] <= 1
+    assert unanswerable["kind"] in ("unsure", "not_in_sources") and unanswerable["passed"]
+    assert result["metrics"]["answered_precision"] == 1.0
+
+
 def run_cli(*args: str) -> int:
     return main([*args])
 
@@ -125,7 +143,10 @@ def test_baseline_exits_one_on_a_planted_regression_and_zero_otherwise(
     assert "REGRESSED" in captured.out
 
 
-def test_html_report_has_a_row_per_question(question_set: Path, tmp_path: Path) -> None:
+def test_html_report_has_a_row_per_question(
+    question_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QA_ANSWER__READER", "false")  # the sentence rule passes all four (see the `qa` fixture)
     report = tmp_path / "report.html"
     assert run_cli("--data-dir", str(tmp_path / "index"), "eval", "-q", str(question_set), "--html", str(report)) == 0
     page = report.read_text()

@@ -10,6 +10,8 @@ def test_a_question_that_refers_back_is_a_follow_up() -> None:
     assert is_follow_up("When did it start?")
     assert is_follow_up("And what about Egypt?")
     assert not is_follow_up("When did Haftar's offensive start?")
+    assert not is_follow_up("When did Haftar announce his offensive on Tripoli?")  # "his" is Haftar's
+    assert is_follow_up("And what about Egypt?")
 
 
 def test_it_is_read_as_the_previous_questions_subject() -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import Browser
-from ui_driver import LONG, free_port
+from ui_driver import LONG, chat_of
 
 from qa import QA
-from ui.app import launch
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -16,12 +15,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 def test_with_login_on_the_chat_offers_log_out(browser: Browser, tmp_path: Path) -> None:
     qa = QA(data_dir=tmp_path / "index", accounts={"dev_plaintext_users": "alice:s3cret-pass"})
     qa.ingest(SEEDS)
-    port = free_port()
-    demo = launch(qa, "127.0.0.1", port, block=False)
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
+    with chat_of(browser, qa) as page:
         page.fill("input[type=text]", "alice")
         page.fill("input[type=password]", "s3cret-pass")
         page.keyboard.press("Enter")
@@ -31,9 +25,6 @@ def test_with_login_on_the_chat_offers_log_out(browser: Browser, tmp_path: Path)
         logout.click()
         page.locator("input[type=password]").wait_for(timeout=LONG)  # back at the login form
         assert page.locator("#question").count() == 0
-    finally:
-        context.close()
-        demo.close()
 
 
 def test_without_login_there_is_no_log_out(page) -> None:  # type: ignore[no-untyped-def]

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
-from ui_driver import ask, free_port
+from ui_driver import ask, chat_of
 
 from qa import QA
-from ui.app import launch
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -24,18 +23,10 @@ def test_the_answering_words_are_bold_inside_the_cited_sentence(page: Page) -> N
 def test_an_unsure_reply_looks_different_and_makes_no_claim(browser: Browser, tmp_path: Path) -> None:
     qa = QA(data_dir=tmp_path / "index", answer={"answer_above": 0.999, "unsure_above": 0.001})  # all unsure
     qa.ingest(SEEDS)
-    port = free_port()
-    demo = launch(qa, "127.0.0.1", port, block=False)
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
+    with chat_of(browser, qa) as page:
         text = ask(page, "When did Haftar announce his offensive on Tripoli?", 0)
         assert "The sources may not answer this" in text
         unsure = page.locator("#chat .qa-unsure").first
         assert unsure.evaluate("e => getComputedStyle(e).borderLeftStyle") == "dashed"  # not the abstention's solid
         assert page.locator("#chat a.qa-cite").count() == 0
         assert "Closest passages" in page.locator("#sources").inner_text()
-    finally:
-        context.close()
-        demo.close()
