@@ -145,7 +145,9 @@ class Authenticator:
         return self.hasher.hash(secrets.token_urlsafe(16))
 
     def _log_failure(self, name: str, where: str, known: bool, strike: Strike) -> None:
-        locked = f"; the {strike.lock.kind} is now locked for {math.ceil(strike.lock.seconds)} s" if strike.lock else ""
+        lock = strike.lock
+        # (now + 600) - now can be 600.0000001 on a large monotonic clock: not a 601 s lockout
+        locked = f"; the {lock.kind} is now locked for {math.ceil(lock.seconds - 1e-6)} s" if lock else ""
         log.warning(
             "login failed for %s %r from %s (%d failures for the account, %d from the address)%s",
             "account" if known else "unknown account",
