@@ -17,8 +17,6 @@ from qa.reader import CONFIG_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerabilityReader,
 from training.answerability import data
 from training.answerability.__main__ import main
 
-pytestmark = pytest.mark.skipif(not data.TRAIN_DIR.is_dir(), reason="../shared/train is not beside the repository")
-
 
 def test_the_shipped_weights_match_their_fingerprint_and_fit_the_size_budget() -> None:
     config = read_config(MODEL_DIR)  # raises on a mismatch
