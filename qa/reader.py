@@ -180,7 +180,8 @@ class AnswerabilityReader:
         if self._loaded is None:
             with _run_lock:
                 if self._loaded is None:
-                    net, tokenizer, config = _load(self.folder)
+                    config = self.config  # checked once: hashing the weights is the slow part of a load
+                    net, tokenizer = _load(self.folder)
                     compiled = _openvino(net, tokenizer, self.bf16) if self.runtime != "torch" else None
                     if compiled is None and self.runtime == "openvino":
                         raise ModelFileError("the answerability model cannot run in OpenVINO here")
@@ -247,17 +248,16 @@ class AnswerabilityReader:
         return tuple(torch.from_numpy(out[i].copy()) for i in range(3))  # type: ignore[return-value]
 
 
-def _load(folder: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """(network in eval mode, tokenizer, config) from a model folder."""
+def _load(folder: Path) -> tuple[Any, Any]:
+    """(network in eval mode, tokenizer) from a model folder whose config has been checked."""
     from safetensors.torch import load_file
     from transformers import AutoTokenizer, BertConfig, BertModel
     from transformers.utils import logging as hf_logging
 
-    config = read_config(folder)
     hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # its notes on unused config keys are noise here
     net = build_net(BertModel(BertConfig.from_pretrained(folder), add_pooling_layer=False))
     net.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS_FILE)).items()})
-    return net.eval(), AutoTokenizer.from_pretrained(folder), config
+    return net.eval(), AutoTokenizer.from_pretrained(folder)
 
 
 def _openvino(net: Any, tokenizer: Any, bf16: bool) -> Any | None:
