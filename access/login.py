@@ -1,10 +1,13 @@
 """The one login check the chat UI and an HTTP API share: accounts, the throttle, and a log of every failure.
 
     authenticator = build_authenticator(settings)     # None: no users file and no dev users, so login is off
-    user = authenticator.authenticate("alice", password, address="10.0.0.5")   # a User, or None
+    result = authenticator.check("alice", password, address="10.0.0.5")
+    result.user, result.message                       # a User or None; what to tell the person
 
-Gradio's `auth=` passes only a name and a password: give it `authenticator.login`, and wrap the web app
-in `ClientAddressMiddleware`, which makes each request's client address visible to it.
+A locked account is told it is locked and for how long (its password is not checked); an address that
+sent many wrong passwords is slowed down (`accounts.address_pause_seconds` before each check), never
+refused, so a correct password of another account from the same address always gets in. Wrap the web
+app in `ClientAddressMiddleware` to make each request's client address visible to `login`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -74,57 +78,94 @@ class DevUsers:
         return self._records.get(name)
 
 
+WRONG = "Incorrect name or password."
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What a login attempt came to: the user, or why not (`locked_for`: the account's lockout, in seconds)."""
+
+    user: User | None
+    locked_for: float = 0.0
+
+    @property
+    def message(self) -> str:
+        """What to tell the person: nothing when they are in."""
+        if self.user is not None:
+            return ""
+        if self.locked_for > 0:
+            return (
+                f"This account is locked for {_duration(self.locked_for)} after repeated failed logins; "
+                "the password was not checked. Try again then, or ask an administrator."
+            )
+        return WRONG
+
+
 class Authenticator:
-    """Checks a name and password against the users, unless the throttle has locked the account or address."""
+    """Checks a name and password against the users, unless the throttle has locked the account."""
 
     def __init__(
-        self, directories: Sequence[UserDirectory], throttle: LoginThrottle, hasher: PasswordHasher | None = None
+        self,
+        directories: Sequence[UserDirectory],
+        throttle: LoginThrottle,
+        hasher: PasswordHasher | None = None,
+        address_pause: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Look users up in `directories`, first match wins; `hasher` verifies (any argon2 hash verifies)."""
+        """Look users up in `directories`, first match wins; `hasher` verifies (any argon2 hash verifies);
+        an attempt from a locked address waits `address_pause` seconds (at most the lock's rest)."""
         self.directories = tuple(directories)
         self.throttle = throttle
         self.hasher = hasher or PasswordHasher()
+        self.address_pause = address_pause
+        self.sleep = sleep
 
-    def authenticate(self, username: str, password: str, address: str | None = None) -> User | None:
-        """The user, when the password is right and neither the account nor `address` is locked; else None.
+    def check(self, username: str, password: str, address: str | None = None) -> LoginResult:
+        """The user when the password is right and the account is not locked; else why not.
 
         Every failure and every refusal is logged at WARNING with the account and the address (never the
         password); a success at INFO.
         """
         name = username.strip().lower()[:128]
         where = _printable(address) if address else "an unknown address"
-        lock = self.throttle.locked(name, address)
+        lock = self.throttle.account_lock(name)
         if lock is not None:
             log.warning(
-                "login refused for account %r from %s: the %s is locked for %d more seconds after repeated failures",
+                "login refused for account %r from %s: the account is locked for %d more seconds after "
+                "repeated failures",
                 name,
                 where,
-                lock.kind,
                 math.ceil(lock.seconds),
             )
-            return None
+            return LoginResult(None, lock.seconds)
+        if (slowed := self.throttle.address_lock(address)) is not None:
+            pause = min(self.address_pause, slowed.seconds)
+            log.warning("login for account %r from %s slowed by %.1f s: the address is locked", name, where, pause)
+            self.sleep(pause)
         record = self._lookup(name)
         if record is not None and self._verify(record.password_hash, password):
             self.throttle.succeeded(name)
             log.info("login: %r from %s", name, where)
-            return record.user
+            return LoginResult(record.user)
         if record is None:
             self._verify(self._dummy_hash, password)  # the same time as a wrong password: names stay secret
         self._log_failure(name, where, record is not None, self.throttle.failed(name, address))
-        return None
+        return LoginResult(None)
+
+    def authenticate(self, username: str, password: str, address: str | None = None) -> User | None:
+        """The user of `check`, or None."""
+        return self.check(username, password, address).user
 
     def user(self, name: str) -> User | None:
         """The user called `name` (from a session that logged in earlier), or None if it was removed."""
         record = self._lookup(name.strip().lower())
         return record.user if record else None
 
-    async def login(self, username: str, password: str) -> bool:
-        """`authenticate` for callers that pass only a name and password (Gradio's `auth=`).
-
-        The address is the one `ClientAddressMiddleware` saw; the hash is checked off the event loop.
-        """
+    async def login(self, username: str, password: str) -> LoginResult:
+        """`check` from a request: the address is the one `ClientAddressMiddleware` saw; the hash is checked
+        (and a slowed address waits) off the event loop."""
         address = client_address.get()
-        return await asyncio.to_thread(self.authenticate, username, password, address) is not None
+        return await asyncio.to_thread(self.check, username, password, address)
 
     def _lookup(self, name: str) -> Credentials | None:
         for directory in self.directories:
@@ -192,7 +233,7 @@ def build_authenticator(
     if not directories:
         return None
     throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds, clock=clock)
-    return Authenticator(directories, throttle, hasher)
+    return Authenticator(directories, throttle, hasher, address_pause=accounts.address_pause_seconds)
 
 
 ASGIApp = Callable[
@@ -224,6 +265,15 @@ class ClientAddressMiddleware:
             await self.app(scope, receive, send)
         finally:
             client_address.reset(token)
+
+
+def _duration(seconds: float) -> str:
+    """12 s, 5 min, 1 h 5 min: a lockout's rest, rounded up."""
+    whole = math.ceil(seconds - 1e-6)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min".removesuffix(" 0 min")
 
 
 def _printable(text: str) -> str:

@@ -1,10 +1,13 @@
 """Failed logins slowed down per account and per address.
 
 After `max_failures` failures an account (or a client address) is locked for `base_delay` seconds,
-and each further failure doubles the lockout, up to `max_delay`. While it is locked no password is
-checked at all, so the right password does not lift the lockout. An account's failures are cleared by
-a successful login; an address's are not (one valid account must not reset a password spray from the
-same address). Failures are forgotten `forget_after` seconds after the last lockout ends.
+and each further failure doubles the lockout, up to `max_delay`. The two locks mean different things
+to the login (`access.login`): while an account is locked no password of it is checked, so the right
+password does not lift the lockout (and the person is told so, and for how long); while an address is
+locked its attempts are only slowed down, never refused, so that one person guessing does not lock a whole
+office behind one NAT address out. An account's failures are cleared by a successful login; an address's
+are not (one valid account must not reset a password spray from the same address). Failures are
+forgotten `forget_after` seconds after the last lockout ends.
 
 The clock is injectable, so tests move time instead of sleeping.
 """
@@ -66,15 +69,23 @@ class LoginThrottle:
         self._mutex = threading.Lock()
 
     def locked(self, account: str, address: str | None) -> Lock | None:
-        """The lockout of the account or the address (the longer), or None: a password may be checked."""
+        """The lockout of the account or the address (the longer), or None."""
+        locks = [lock for kind, key in _keys(account, address) if (lock := self._lock(kind, key))]
+        return max(locks, key=lambda lock: lock.seconds, default=None)
+
+    def account_lock(self, account: str) -> Lock | None:
+        """The account's lockout, or None: a password of it may be checked."""
+        return self._lock("account", account)
+
+    def address_lock(self, address: str | None) -> Lock | None:
+        """The address's lockout, or None."""
+        return self._lock("address", address) if address else None
+
+    def _lock(self, kind: Kind, key: str) -> Lock | None:
         now = self.clock()
         with self._mutex:
-            locks = [
-                Lock(kind, entry.locked_until - now)
-                for kind, key in _keys(account, address)
-                if (entry := self._failures.get((kind, key))) and entry.locked_until > now
-            ]
-        return max(locks, key=lambda lock: lock.seconds, default=None)
+            entry = self._failures.get((kind, key))
+            return Lock(kind, entry.locked_until - now) if entry and entry.locked_until > now else None
 
     def failed(self, account: str, address: str | None) -> Strike:
         """Count a failed login against the account and the address."""

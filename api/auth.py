@@ -3,7 +3,8 @@
 With no users file (login off, the default), no key is needed and every request acts as the UI's does:
 as an admin of the data directory, so keep the server on loopback. Once a users file exists, every
 request to `/v1/...` needs `Authorization: Bearer <key>` (see `qa keys`): 401 without one or with a
-wrong one, and 429 once a client address has sent too many wrong keys (the login throttle's rules).
+wrong one, and 429 for a wrong key once its client address has sent too many (the login throttle's rules).
+A valid key is always accepted: one client guessing never locks out the others behind the same address.
 """
 
 from __future__ import annotations
@@ -53,23 +54,28 @@ class Gatekeeper:
         authenticator = self.authenticator()
         if authenticator is None:
             return ADMIN
-        account = f"api key from {address}"  # wrong keys are counted per address: a key names no account
-        lock = self.throttle.locked(account, address)
-        if lock is not None:
-            seconds = math.ceil(lock.seconds)
-            raise ApiError(
-                429,
-                f"too many wrong API keys from this address: try again in {seconds} s",
-                headers={"Retry-After": str(seconds)},
-            )
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             message = "an API key is required: send 'Authorization: Bearer <key>' (`qa keys add NAME` makes one)"
             raise ApiError(401, message, headers=CHALLENGE)
         key = self.keys.verify(token.strip())
         user = authenticator.user(key.user) if key else None
-        if key is None or user is None:
-            self.throttle.failed(account, address)
-            log.warning("API request with an invalid key from %s", address or "an unknown address")
-            raise ApiError(401, "the API key is not valid (revoked, or its user was removed)", headers=CHALLENGE)
-        return user
+        if user is not None:
+            return user  # a valid key is never refused, whatever other keys this address sent
+        account = f"api key from {address}"  # wrong keys are counted per address: a key names no account
+        lock = self.throttle.locked(account, address)
+        if lock is not None:
+            seconds = math.ceil(lock.seconds)
+            log.warning(
+                "API request with an invalid key from %s refused: the address is locked for %d s",
+                address or "an unknown address",
+                seconds,
+            )
+            raise ApiError(
+                429,
+                f"too many wrong API keys from this address: try again in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+        self.throttle.failed(account, address)
+        log.warning("API request with an invalid key from %s", address or "an unknown address")
+        raise ApiError(401, "the API key is not valid (revoked, or its user was removed)", headers=CHALLENGE)

@@ -6,21 +6,15 @@ it may read and change; engine errors become JSON errors in `api.errors`.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path, PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from access.library import UPLOADS
-from access.permissions import User, private_collection
 from api.deps import Caller, Engine
-from api.errors import ApiError
 from api.schemas import ERRORS, AnswerOut, AskRequest, DocumentOut, SourcesOut
-from index.formats import SUPPORTED_SUFFIXES
-from index.manifest import DEFAULT_COLLECTION
 from qa.service import QA
+from qa.uploads import UploadDesk, check_name
 
 MB = 1024 * 1024
 MULTIPART_SLACK = 1 << 16  # the form's own bytes around an upload of the largest allowed size
@@ -73,55 +67,18 @@ def upload(
 
     Without `collection`, it goes where the chat puts uploads: into the default collection while login is
     off, else into the caller's own private collection (`alice-private`, made on the first upload).
+    The file keeps the name it was sent with, or is refused (400, saying why); a file over the limit is 413,
+    one with no text 400; nothing of a refused upload is kept, and a document it would have replaced stays.
     """
-    name = _checked_name(file.filename)
-    limit = upload_limit(qa)
-    if file.size is not None and file.size > limit:
-        raise ApiError(413, f"file: {file.size / MB:.2f} MB is over the {limit / MB:g} MB limit", "file")
-    collection = _target(request, qa, user, collection)  # before anything is written
-    folder = qa.settings.data_dir / UPLOADS  # the same place and layout as the chat's uploads
-    target = folder / name if collection == DEFAULT_COLLECTION else folder / collection / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
-        shutil.copyfileobj(file.file, out)
-    return _ingest(qa, target, collection, user)
-
-
-def _target(request: Request, qa: QA, user: User, named: str | None) -> str:
-    """The collection an upload goes to, if `user` may change it (made first when it is their private one)."""
+    desk = UploadDesk(qa)
+    name = check_name(file.filename)
+    if file.size is not None:
+        desk.check_size(name, file.size)
     login = request.app.state.gatekeeper.authenticator() is not None
-    name = named or (private_collection(user) if login else DEFAULT_COLLECTION)
-    if login and name == private_collection(user):
-        qa.library.ensure(name, user)
-    qa.library.writable(name, user)
-    return name
-
-
-def _ingest(qa: QA, target: Path, collection: str, user: User) -> JSONResponse:
-    try:
-        report = qa.ingest(target, collection=collection, user=user)[0]
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    outcome = report.files[0] if report.files else None
-    if outcome is None or outcome.status in ("failed", "skipped"):
-        target.unlink(missing_ok=True)
-        raise ApiError(400, f"file: not indexed: {outcome.reason if outcome else 'nothing to read'}", "file")
-    chunks = qa.sources(user).get(outcome.source, 0)
-    status = 200 if outcome.status == "unchanged" else 201
-    body = DocumentOut(source=outcome.source, status=outcome.status, chunks=chunks, collection=collection)
-    return JSONResponse(body.model_dump(), status_code=status)
-
-
-def _checked_name(filename: str | None) -> str:
-    """The uploaded file's name: a plain file name (no folders, not hidden) of a supported type."""
-    name = filename or ""
-    if not name or name.startswith(".") or "/" in name or "\\" in name or not name.isprintable():
-        raise ApiError(400, f"file: {name!r} is not a plain file name", "file")
-    if PurePath(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        allowed, suffix = ", ".join(sorted(SUPPORTED_SUFFIXES)), PurePath(name).suffix or name
-        raise ApiError(400, f"file: unsupported file type {suffix!r} (allowed: {allowed})", "file")
-    return name
+    target = desk.collection(collection, user, login)  # before anything is written
+    result = desk.add(name, file.file, target, user)
+    body = DocumentOut(source=result.source, status=result.status, chunks=result.chunks, collection=target)
+    return JSONResponse(body.model_dump(), status_code=200 if result.status == "unchanged" else 201)
 
 
 health = APIRouter(tags=["health"])

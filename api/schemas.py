@@ -2,18 +2,55 @@
 
 Only types are checked here; limits and the lists of modes are the engine's (`qa.request`), so every
 front-end refuses the same values with the same message.
+
+Request bodies are strict (`StrictBody`): no coercion ("5", 5.0 and true are not integers; "yes" and 1
+are not booleans), and a field that has a default is left out to get it, never sent as null (`Omittable`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import operator
+from functools import reduce
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema
 
 from qa.request import MAX_K, MAX_QUESTION_CHARS
 
+T = TypeVar("T")
 
-class TextPart(BaseModel):
+
+class NotNull:
+    """Validate `X | None` as `X`: the None a field gets when left out is its default, an explicit null is wrong.
+
+    The OpenAPI docs then show the type without null, as for any field with a default.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """The schema of `source` without its None."""
+        kinds = tuple(kind for kind in get_args(source) if kind is not type(None))
+        return handler.generate_schema(reduce(operator.or_, kinds))
+
+
+Omittable = Annotated[T | None, NotNull()]
+"""A field to leave out for the engine's default (it is None then), never to send as null."""
+
+
+def _without_null_defaults(schema: dict[str, Any]) -> None:
+    """Drop `"default": null` from the docs of the `Omittable` fields: null is not a value they take."""
+    for field in schema.get("properties", {}).values():
+        if "default" in field and field["default"] is None and "anyOf" not in field:
+            del field["default"]
+
+
+class StrictBody(BaseModel):
+    """A request body: strict types (no coercion), and no null for a field that is not nullable."""
+
+    model_config = ConfigDict(strict=True, json_schema_extra=_without_null_defaults)
+
+
+class TextPart(StrictBody):
     """A part of a message's content; only text is read."""
 
     model_config = ConfigDict(extra="allow")
@@ -22,7 +59,7 @@ class TextPart(BaseModel):
     text: str | None = None
 
 
-class ChatMessage(BaseModel):
+class ChatMessage(StrictBody):
     """One message of the conversation, as OpenAI's chat format has it."""
 
     model_config = ConfigDict(extra="allow")
@@ -31,7 +68,7 @@ class ChatMessage(BaseModel):
     content: str | list[TextPart] | None = None
 
 
-class ChatRequest(BaseModel):
+class ChatRequest(StrictBody):
     """`POST /v1/chat/completions`: OpenAI's chat format; sampling options are accepted and ignored.
 
     The last message must be the user's question; earlier user messages are the conversation's history.
@@ -43,23 +80,23 @@ class ChatRequest(BaseModel):
     model: str = Field(description="An answer mode from GET /v1/models: extractive or llm")
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    n: int | None = Field(None, description="Only 1 is supported")
-    k: int | None = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
-    sources: list[str] | None = Field(None, description="Only search these sources")
+    n: Omittable[int] = Field(None, description="Only 1 is supported")
+    k: Omittable[int] = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
+    sources: Omittable[list[str]] = Field(None, description="Only search these sources (default: all)")
     retrieval: str = Field("hybrid", description="hybrid, dense or keyword")
 
 
-class AskRequest(BaseModel):
+class AskRequest(StrictBody):
     """`POST /v1/ask`: the arguments of `qa ask`."""
 
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(description=f"At most {MAX_QUESTION_CHARS} characters")
-    k: int | None = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
-    sources: list[str] | None = Field(None, description="Only search these sources")
+    k: Omittable[int] = Field(None, description=f"Passages to retrieve (1-{MAX_K}; default: the server's)")
+    sources: Omittable[list[str]] = Field(None, description="Only search these sources (default: all)")
     retrieval: str = Field("hybrid", description="hybrid, dense or keyword")
     history: list[str] = Field(default_factory=list, description="Earlier questions of the conversation, oldest first")
-    mode: str | None = Field(None, description="extractive or llm (default: llm when a model is configured)")
+    mode: Omittable[str] = Field(None, description="extractive or llm (default: llm when a model is configured)")
 
 
 class CitationOut(BaseModel):

@@ -34,6 +34,7 @@ from index.parsing import Parser
 from index.store import ChunkStore, chunk_to_document
 
 T = TypeVar("T")
+NO_TEXT = "no text to index: the file is empty, or holds no text (a scan without a text layer?)"
 Status = Literal["added", "updated", "unchanged", "deleted", "failed", "skipped"]
 Progress = Callable[[int, int, str], None]
 
@@ -160,11 +161,19 @@ class Syncer:
         self.tokenizer = tokenizer
         self.chunking = chunking
 
-    def sync(self, path: Path, progress: Progress | None = None, collection: str = DEFAULT_COLLECTION) -> SyncReport:
+    def sync(
+        self,
+        path: Path,
+        progress: Progress | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        require_text: bool = False,
+    ) -> SyncReport:
         """Bring `collection` in line with a file or folder.
 
         Sources are named by their path relative to the folder, after "<collection>/" outside
-        the default collection (so that two collections may hold files of the same name).
+        the default collection (so that two collections may hold files of the same name). With
+        `require_text` (uploads), a file with no text fails and changes nothing (an earlier version stays);
+        without it, an emptied file is indexed empty (its old chunks go).
 
         Raises:
             FileNotFoundError: `path` does not exist.
@@ -191,6 +200,9 @@ class Syncer:
         report.chunks_deleted = result["num_deleted"]
         report.chunks_unchanged = result["num_skipped"]
         for item, title, n_chunks in loaded:
+            if not n_chunks and require_text:
+                report.files.append(FileOutcome(item.source, "failed", NO_TEXT))
+                continue
             if not n_chunks:  # an emptied file: its old chunks are stale
                 report.chunks_deleted += self._delete_chunks(item.source)
             self.store.local.put_document(DocumentRecord(item.source, str(root), item.sha256, title, collection))

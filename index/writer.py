@@ -86,16 +86,20 @@ class IndexWriter:
         return Syncer(self.store, self.records, self.tokenizer, self.chunking, self.parser)
 
     def ingest(
-        self, targets: Sequence[Path], progress: Progress | None = None, collection: str = DEFAULT_COLLECTION
+        self,
+        targets: Sequence[Path],
+        progress: Progress | None = None,
+        collection: str = DEFAULT_COLLECTION,
+        require_text: bool = False,
     ) -> list[SyncReport]:
-        """Sync each file or folder into `collection` of the index.
+        """Sync each file or folder into `collection` of the index (`require_text`: see `Syncer.sync`).
 
         Raises:
             WriterBusyError: another writer holds the index past `wait`.
             ParserStartError: the parsing worker cannot start.
         """
         with self.writing(), self.parser:  # the parsing worker stops with the ingest
-            return [self.syncer.sync(target, progress, collection) for target in targets]
+            return [self.syncer.sync(target, progress, collection, require_text) for target in targets]
 
     def remove(self, source: str) -> int:
         """Delete a source's chunks and manifest entry; returns the number of chunks deleted."""

@@ -20,6 +20,14 @@ class IngestError(QAError):
     """A path given to ingest cannot be read at all."""
 
 
+class UploadRefusedError(QAError):
+    """An uploaded file was not indexed: the message names the file and says why; nothing of it is kept."""
+
+
+class UploadTooLargeError(UploadRefusedError):
+    """An uploaded file is over the size limit."""
+
+
 class SourceNotFoundError(QAError):
     """A source named for removal or filtering is not in the index."""
 

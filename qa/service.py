@@ -113,13 +113,15 @@ class QA:
         progress: Progress | None = None,
         collection: str = DEFAULT_COLLECTION,
         user: User = ADMIN,
+        require_text: bool = False,
     ) -> list[SyncReport]:
-        """Sync files or folders (default: the seeds folder) into a collection `user` may change (`index.sync`);
-        `IngestError` for a missing path or a busy index, `PermissionDeniedError`, `ConfigError` (no parser)."""
+        """Sync files or folders (default: the seeds folder) into a collection `user` may change (`index.sync`;
+        `require_text`: a file without text fails, as an upload should); `IngestError` for a missing path or a
+        busy index, `PermissionDeniedError`, `ConfigError` (no parser)."""
         targets = check_paths(paths) or [self.settings.seeds_dir]
         self.library.writable(collection, user)
         with writer_errors():
-            return self.writer.ingest(targets, progress, collection)
+            return self.writer.ingest(targets, progress, collection, require_text)
 
     def check(self, repair: bool = False) -> CheckReport:
         """Compare the index's stores; with `repair`, purge what disagrees for the next ingest to restore

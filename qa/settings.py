@@ -176,6 +176,10 @@ class AccountsSettings(BaseModel):
     max_failures: int = Field(5, ge=1, description="Failed logins per account or address before it is locked")
     lockout_seconds: float = Field(2, gt=0, description="First lockout; doubles with each further failure")
     max_lockout_seconds: float = Field(900, gt=0, description="Longest lockout")
+    address_pause_seconds: float = Field(
+        2, ge=0, description="Wait before each login from an address that is locked (slowed, never refused)"
+    )
+    session_hours: float = Field(12, gt=0, description="How long a login lasts (kept across restarts)")
 
 
 class Settings(BaseSettings):

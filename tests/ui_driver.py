@@ -95,7 +95,7 @@ def upload(page: Page, path: Path) -> str:
     """Upload a file on the Documents tab and return its line of the status once it is indexed or rejected."""
     open_tab(page, "Documents")
     page.set_input_files("#upload input[type=file]", str(path))
-    line = page.locator("#upload-status li", has_text=path.name)
+    line = page.locator("#upload-status li.qa-job-finished", has_text=path.name)
     line.wait_for(timeout=LONG)
     return line.inner_text()
 

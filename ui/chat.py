@@ -8,6 +8,7 @@ as the session's user (`ui.session`), from the collections they may read.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,6 +35,8 @@ from ui.render import (
 from ui.session import Sessions
 
 Message = dict[str, Any]
+NOT_RECORDED = "Your vote was not recorded: "
+log = logging.getLogger(__name__)
 EMPTY_VIEWER = '<div class="qa-viewer-empty">Click a marker like [1] to see the passage in its document.</div>'
 
 
@@ -43,7 +46,7 @@ class ChatHandlers:
     def __init__(self, qa: QA, sessions: Sessions | None = None) -> None:
         """Answer with `qa` for the users of `sessions` (default: login off); feedback goes to `feedback.jsonl`."""
         self.qa = qa
-        self.sessions = sessions or Sessions(None)
+        self.sessions = sessions or Sessions(None, qa.settings)
         self.feedback_path = qa.settings.data_dir / "feedback.jsonl"
 
     def titles(self, answers: Sequence[Answer], user: User | None) -> dict[str, str]:
@@ -129,21 +132,30 @@ class ChatHandlers:
     def like(self, turns: list[Turn], data: gr.LikeData, request: gr.Request) -> None:
         """Append a thumbs up or down, with the question, answer and citations, to the feedback file.
 
-        Only for an answer this server gave to this user (its signature says so): a turn the browser
-        made up, or kept from another user or an earlier run of the server, records nothing.
+        Only for an answer this server gave to this user (its signature, under the data directory's key,
+        says so, also after a restart): a turn the browser made up, or kept from another user, records
+        nothing. A vote that is not recorded says so and why (a warning beside the chat), never silently.
         """
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         turn = int(index) // 2  # the chat is always question, answer, question, answer...
         answer = turn_answer(turns[turn]) if 0 <= turn < len(turns) else None
         if answer is None:
+            gr.Warning(NOT_RECORDED + "only answers can be voted on, and this one is no longer in the chat.")
             return
         try:
             user = self.sessions.user(request)
-        except QAError:
+        except QAError as err:
+            gr.Warning(NOT_RECORDED + str(err))
             return
-        if self.sessions.given(answer, user, turns[turn].get("signature")):
-            liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
+        if not self.sessions.given(answer, user, turns[turn].get("signature")):
+            gr.Warning(NOT_RECORDED + "this server cannot confirm it gave you this answer: ask the question again.")
+            return
+        liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
+        try:
             record_feedback(self.feedback_path, answer, liked, user.name if self.sessions.login else None)
+        except OSError as err:
+            log.error("feedback not written to %s: %s", self.feedback_path, err)
+            gr.Warning(NOT_RECORDED + "the server could not write it down; tell the administrator.")
 
     def new_chat(self, request: gr.Request) -> tuple[Any, ...]:
         """Forget the conversation: chat, passages, the open document and what the browser keeps."""

@@ -44,7 +44,7 @@ def build_ui(qa: QA, authenticator: Authenticator | None = None) -> gr.Blocks:
 
     Every handler acts as the session's user, looked up with `authenticator` (None: login off, as an admin).
     """
-    sessions = Sessions(authenticator)
+    sessions = Sessions(authenticator, qa.settings)
     chat_handlers, documents = ChatHandlers(qa, sessions), DocumentManager(qa, sessions)
     citations = CitationViewer(qa, sessions)
     demo: gr.Blocks
@@ -110,8 +110,10 @@ def build_ui(qa: QA, authenticator: Authenticator | None = None) -> gr.Blocks:
         with gr.Tab("Documents", elem_id="documents-tab") as documents_tab:
             listed, listing = documents.render(scope)
         inputs, outputs = [box, turns, top_k, mode, scope], [chat, turns, box, sources, stored]
-        box.submit(chat_handlers.respond, inputs, outputs, api_visibility="private")
-        ask.click(chat_handlers.respond, inputs, outputs, api_visibility="private")
+        for asked in (box.submit, ask.click):  # then the viewer shows what the new answer cites, or says it cites none
+            asked(chat_handlers.respond, inputs, outputs, api_visibility="private").then(
+                citations.latest, [turns], [viewer, download], api_visibility="private"
+            )
         chat.like(chat_handlers.like, [turns], None, api_visibility="private")
         cleared = [chat, turns, sources, viewer, download, stored]
         chat.clear(chat_handlers.new_chat, None, cleared, api_visibility="private")
@@ -126,6 +128,8 @@ def build_ui(qa: QA, authenticator: Authenticator | None = None) -> gr.Blocks:
         ).then(None, js=SCROLL_JS)
         demo.load(chat_handlers.restore, [stored], [chat, turns, sources], api_visibility="private")
         demo.load(documents.listing, listed, listing, show_progress="hidden", api_visibility="private")
+        uploads = documents.progress_outputs  # uploads still queued (also from before a restart) are followed
+        demo.load(documents.progress, None, uploads, show_progress="hidden", api_visibility="private")
         demo.load(_account, None, [logout], api_visibility="private")
         documents_tab.select(documents.listing, listed, listing, show_progress="hidden", api_visibility="private")
 

@@ -72,7 +72,7 @@ class DocumentRoute:
         if request.method not in ("GET", "HEAD"):
             return Response("only GET", status_code=405, headers={"Allow": "GET, HEAD"})
         try:
-            user = self.sessions.named(_login_name(request))
+            user = self.sessions.named(self.sessions.login_name(request.cookies))
         except QAError:
             return Response("log in first", status_code=401)
         path = await anyio.to_thread.run_sync(document_file, self.qa, source, user)
@@ -80,20 +80,6 @@ class DocumentRoute:
             return Response("no such document", status_code=404)
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
         return FileResponse(path, media_type="application/octet-stream", filename=path.name, headers=headers)
-
-
-def _login_name(request: Request) -> str | None:
-    """The name Gradio's login gave this browser (its session cookie), or None."""
-    app = request.scope.get("app")
-    tokens = getattr(app, "tokens", None)
-    cookie_id = getattr(app, "cookie_id", None)
-    if not isinstance(tokens, dict) or cookie_id is None:
-        return None
-    token = request.cookies.get(f"access-token-{cookie_id}") or request.cookies.get(
-        f"access-token-unsecure-{cookie_id}"
-    )
-    name = tokens.get(token) if token else None
-    return name if isinstance(name, str) else None
 
 
 class RequestGuard:

@@ -2,6 +2,9 @@
 
 Every handler asks `Sessions.user(request)` first and passes the answer to the engine, which applies the
 one permission check (`access.permissions`). A session whose account was removed since it logged in is refused.
+A login is a signed, expiring token in a cookie (`access.sessions`), and answers are signed for their user
+(`sign`, so that a vote is recorded only on an answer this server gave to that user); both keys come from
+the data directory (`access.server_key`), so sessions and votes on earlier answers survive a restart.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import secrets
 from typing import Any
 
 from access.feedback import feedback_fields
 from access.login import Authenticator
 from access.permissions import ADMIN, PermissionDeniedError, User
+from access.server_key import derived_key
+from access.sessions import COOKIE, SessionTokens
+from qa.settings import Settings
 from qa.types import Answer
 
 GONE = "your account no longer exists or your session has ended: log in again"
@@ -23,10 +28,20 @@ GONE = "your account no longer exists or your session has ended: log in again"
 class Sessions:
     """Maps a Gradio request's login name to a `User` (`authenticator` None: login is off, everyone is ADMIN)."""
 
-    def __init__(self, authenticator: Authenticator | None) -> None:
-        """Look logged-in names up with `authenticator`; answers are signed with a key of this process."""
+    def __init__(self, authenticator: Authenticator | None, settings: Settings) -> None:
+        """Look logged-in names up with `authenticator`; keys and session lifetime from `settings`."""
         self.authenticator = authenticator
-        self._key = secrets.token_bytes(32)
+        self._key = derived_key(settings.data_dir, "answers")
+        self.tokens = SessionTokens(settings.data_dir, settings.accounts.session_hours * 3600)
+
+    def login_name(self, cookies: dict[str, str]) -> str | None:
+        """The name whose valid session cookie is in `cookies`, if that account still exists; else None."""
+        name = self.tokens.name(cookies.get(COOKIE)) if self.authenticator else None
+        return name if name and self.authenticator and self.authenticator.user(name) else None
+
+    def request_user(self, request: Any) -> str | None:
+        """`login_name` of a Starlette request (Gradio's `auth_dependency`)."""
+        return self.login_name(request.cookies)
 
     @property
     def login(self) -> bool:
@@ -52,6 +67,14 @@ class Sessions:
             raise PermissionDeniedError(GONE)
         return found
 
+    def account(self, name: str) -> User:
+        """The user called `name` now (work queued for them, such as an upload): with login off, an admin.
+
+        Raises:
+            PermissionDeniedError: login is on and the account no longer exists.
+        """
+        return self.named(name) if self.login else ADMIN
+
     def sign(self, answer: Answer, user: User) -> str:
         """A signature saying this server gave `answer` to `user` (what feedback records is what is signed)."""
         payload = json.dumps([user.name, feedback_fields(answer)], sort_keys=True, ensure_ascii=False)
@@ -60,5 +83,3 @@ class Sessions:
     def given(self, answer: Answer, user: User, signature: object) -> bool:
         """Whether `signature` is `sign(answer, user)`: the answer was given to this user by this server."""
         return isinstance(signature, str) and hmac.compare_digest(signature, self.sign(answer, user))
-
-

@@ -1,8 +1,9 @@
 """The chat's stylesheet and page script.
 
 Colours are variables with a light and a dark set: Gradio marks the page `.dark` when the
-system prefers a dark theme. Every pair of text and background colour here is at least
-WCAG AA (4.5:1); `tests/ui/test_themes.py` measures them in the browser in both schemes.
+system prefers a dark theme (or the address says `?__theme=dark`). Every pair of text and background
+colour here is at least WCAG AA (4.5:1), and so are Gradio's own, set here where its Default theme
+falls short; `tests/ui/test_themes.py` measures every text on the page in the browser in both schemes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,26 @@ CSS = """
   --qa-warn: #33290a; --qa-warn-edge: #bb8009; --qa-warn-text: #f8e3a1; --qa-error: #3d1418;
   --qa-error-text: #ffc1bd; --qa-notice: #e3b341; --qa-flag: #ff9492;
 }
+/* Gradio's own colours where its Default theme is below WCAG AA: white on the orange primary button (2.8:1 light,
+   3.6:1 dark), the selected tab (2.8:1), hints and the footer (1.9:1), placeholders (1.9:1 light, 3.1:1 dark),
+   white on the red stop button (3.8:1). Set on the container, so they win over the theme's own (on :root and
+   body.dark) whatever order the stylesheets load in; each is set itself, as the theme's values that refer to
+   another variable are resolved where the theme sets them. */
+.gradio-container {
+  --button-primary-background-fill: var(--primary-700); --button-primary-background-fill-hover: var(--primary-800);
+  --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+  --button-cancel-text-color: #ffffff; --button-cancel-text-color-hover: #ffffff;
+  --color-accent: var(--primary-700); --body-text-color-subdued: var(--neutral-600);
+  --block-info-text-color: var(--neutral-600); --input-placeholder-color: var(--neutral-500);
+}
+.dark .gradio-container {
+  --color-accent: var(--primary-500); --body-text-color-subdued: var(--neutral-400);
+  --block-info-text-color: var(--neutral-400); --input-placeholder-color: var(--neutral-400);
+}
+/* the header: the title and a Log out button as wide as its text share the row, on a phone too */
+.row:has(> #logout) { flex-wrap: nowrap; align-items: flex-start; }
+#logout { flex: 0 0 auto; width: auto; min-width: 0; max-width: 33%; overflow-wrap: anywhere; }
 .qa-hidden, .qa-copy-text { display: none !important; }
 .qa-cite { font-weight: 600; text-decoration: none; padding: 0 1px; color: var(--qa-accent) !important; }
 .qa-answer mark, .qa-passage mark, .qa-doc mark {
@@ -53,17 +74,28 @@ CSS = """
 .qa-flag { background: var(--qa-warn); color: var(--qa-warn-text); border-left: 4px solid var(--qa-warn-edge);
   padding: 4px 8px; margin: 4px 0; font-size: 0.82rem; }
 .qa-viewer-body { max-height: 70vh; overflow: auto; }
+.qa-viewer-body:has(> .qa-page-view) { max-height: none; overflow: visible; }  /* the page scrolls in its own box */
 .qa-doc { white-space: pre-wrap; font-size: 0.92rem; line-height: 1.5; color: var(--qa-text); }
-.qa-page { position: relative; background: #ffffff; }
-.qa-page img { display: block; width: 100%; height: auto; cursor: zoom-in; }
-.qa-page.qa-zoom { width: 200%; }
-.qa-page.qa-zoom img { cursor: zoom-out; }
+.qa-zoom-bar { display: flex; align-items: center; gap: 6px; margin-bottom: 6px; }
+.qa-zoom-button { display: inline-flex; align-items: center; justify-content: center; min-width: 36px;
+  min-height: 36px; padding: 0 10px; border-radius: 6px; cursor: pointer; font: inherit;
+  font-size: 1rem; font-weight: 600; line-height: 1; background: var(--qa-card); color: var(--qa-accent);
+  border: 1px solid var(--qa-border); }
+#viewer .qa-zoom-button { margin: 0; }  /* not Gradio's margin under buttons in HTML */
+.qa-zoom-button[aria-disabled="true"] { color: var(--qa-muted); cursor: default; }
+.qa-zoom-button:focus-visible, .qa-page-scroll:focus-visible { outline: 2px solid var(--qa-focus); outline-offset: 2px; }
+.qa-zoom-level { min-width: 3.5em; text-align: center; font-size: 0.85rem; color: var(--qa-text);
+  font-variant-numeric: tabular-nums; }
+@media (pointer: coarse) { .qa-zoom-button { min-width: 44px; min-height: 44px; } }
+.qa-page-scroll { max-height: 70vh; overflow: auto; }
+.qa-page { position: relative; width: 100%; background: #ffffff; }
+.qa-page img { display: block; width: 100%; max-width: none; height: auto; }
 .qa-page-mark { position: absolute; pointer-events: none; }
 """
 
 # Clicking a citation marker shows its answer's passages, outlines the cited one and opens it in the
-# viewer (one request to the server, through a hidden textbox and button); Copy puts the answer's
-# plain text and sources on the clipboard.
+# viewer (one request to the server, through a hidden textbox and button); the viewer's buttons zoom a
+# PDF page; Copy puts the answer's plain text and sources on the clipboard.
 JS = """
 () => {
   const openInViewer = (turn, rank) => {
@@ -85,6 +117,37 @@ JS = """
     const details = target.closest('details');
     if (details) details.open = true;
   };
+  // The page's zoom buttons: each step widens the page (in widths of the viewer) inside its scrolling box,
+  // keeping the highlighted quote where it is on screen when it is in view (else the middle of the view).
+  const zoomPage = (button) => {
+    const view = button.closest('.qa-page-view');
+    if (button.getAttribute('aria-disabled') === 'true' || !view) return;
+    const box = view.querySelector('.qa-page-scroll');
+    const page = view.querySelector('.qa-page');
+    const zooms = view.dataset.zooms.split(',').map(Number);
+    const now = Number(view.dataset.zoom);
+    const step = button.dataset.zoomStep;
+    const next = step === 'fit' ? 0 : Math.max(0, Math.min(zooms.length - 1, now + (step === 'in' ? 1 : -1)));
+    const seen = box.getBoundingClientRect();
+    const mark = view.querySelector('.qa-page-mark');
+    const quote = mark && mark.getBoundingClientRect();
+    const inView = quote && quote.bottom > seen.top && quote.top < seen.bottom && quote.right > seen.left
+      && quote.left < seen.right;
+    const at = inView ? [Math.max(quote.left, seen.left), Math.max(quote.top, seen.top)]
+      : [seen.left + box.clientWidth / 2, seen.top + box.clientHeight / 2];
+    const before = page.getBoundingClientRect();
+    const share = [(at[0] - before.left) / before.width, (at[1] - before.top) / before.height];
+    view.dataset.zoom = String(next);
+    page.style.width = `${zooms[next] * 100}%`;
+    const after = page.getBoundingClientRect();
+    box.scrollLeft += after.left + share[0] * after.width - at[0];
+    box.scrollTop += after.top + share[1] * after.height - at[1];
+    view.querySelector('.qa-zoom-level').textContent = `${Math.round(zooms[next] * 100)}%`;
+    view.querySelectorAll('.qa-zoom-button').forEach((other) => {
+      const limit = other.dataset.zoomStep === 'in' ? next === zooms.length - 1 : next === 0;
+      other.setAttribute('aria-disabled', String(limit));
+    });
+  };
   document.addEventListener('click', async (event) => {
     const link = event.target.closest('a.qa-cite');
     if (link) {
@@ -102,9 +165,9 @@ JS = """
       openInViewer(open.dataset.turn, open.dataset.rank);
       return;
     }
-    const shown = event.target.closest('#viewer .qa-page');
-    if (shown) {  // a click on the page zooms in (twice the panel's width) and out
-      shown.classList.toggle('qa-zoom');
+    const zoom = event.target.closest('#viewer .qa-zoom-button');
+    if (zoom) {
+      zoomPage(zoom);
       return;
     }
     const copy = event.target.closest('button.qa-copy');
@@ -123,7 +186,7 @@ JS = """
 SCROLL_JS = """
 () => {
   const target = document.querySelector('#viewer .qa-scroll-target');
-  const body = document.querySelector('#viewer .qa-viewer-body');
+  const body = target && target.closest('.qa-page-scroll, .qa-viewer-body');  // a PDF page scrolls in its own box
   if (!target || !body) return;
   const place = () => {
     body.scrollTop += target.getBoundingClientRect().top - body.getBoundingClientRect().top - body.clientHeight / 3;

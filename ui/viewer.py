@@ -29,8 +29,11 @@ from ui.routes import document_url
 from ui.session import Sessions
 
 CONTEXT_CHARS = 6000  # text shown either side of a passage of a non-PDF document
+ZOOMS = (1, 1.5, 2, 3)  # a PDF page's widths, in widths of the viewer: Fit, then each "+"
 GONE = "The file is no longer where it was indexed from (or it was removed): the passage is shown alone."
 CHANGED = "The file has changed since it was indexed: the highlight may be off."
+NO_PASSAGE = "The latest answer cites no passage: there is nothing to show here."
+UNSURE = "The latest answer makes no claim: its closest passages are listed below; click one to see it here."
 
 
 def viewer_html(title: str, where: str, body: str, notice: str = "") -> str:
@@ -59,7 +62,13 @@ def text_window(text: str, start: int, end: int, quote: tuple[int, int] | None) 
 
 
 def page_html(png: bytes, width: int, height: int, page: int, boxes: tuple[tuple[float, ...], ...]) -> str:
-    """The rendered page, with an invisible anchor on the first highlighted box to scroll to."""
+    """The rendered page, fitted to the viewer's width, under its zoom buttons; an invisible anchor on the first
+    highlighted box to scroll to.
+
+    The buttons (−, +, Fit; the zoom level between them) are handled by the page script (`ui.theme.JS`): each
+    step of `ZOOMS` widens the page, which then scrolls both ways inside its own box, keeping the quote (or the
+    middle of the view) where it was. Pinch zoom stays the browser's own.
+    """
     image = base64.b64encode(png).decode("ascii")
     anchor = ""
     if boxes:
@@ -70,9 +79,25 @@ def page_html(png: bytes, width: int, height: int, page: int, boxes: tuple[tuple
             f'height:{100 * (bottom - top) / height:.2f}%"></span>'
         )
     return (
+        f'<div class="qa-page-view" data-zooms="{",".join(f"{zoom:g}" for zoom in ZOOMS)}" data-zoom="0">'
+        f"{_zoom_bar()}"
+        f'<div class="qa-page-scroll" tabindex="0" role="region" aria-label="Page {page}, scrolls when zoomed">'
         f'<div class="qa-page" data-page="{page}" data-boxes="{len(boxes)}">'
         f'<img src="data:image/png;base64,{image}" alt="Page {page} of the document, the quoted sentence highlighted"'
-        f' width="{width}" height="{height}">{anchor}</div>'
+        f' width="{width}" height="{height}">{anchor}</div></div></div>'
+    )
+
+
+def _zoom_bar() -> str:
+    """The zoom buttons of a page at its first step (Fit): zoom out and Fit do nothing there yet."""
+    return (
+        '<div class="qa-zoom-bar" role="toolbar" aria-label="Zoom">'
+        '<button type="button" class="qa-zoom-button" data-zoom-step="out" aria-label="Zoom out"'
+        ' aria-disabled="true">−</button>'
+        f'<output class="qa-zoom-level" aria-live="polite" title="Zoom, in widths of the viewer">{ZOOMS[0]:.0%}</output>'
+        '<button type="button" class="qa-zoom-button" data-zoom-step="in" aria-label="Zoom in">+</button>'
+        '<button type="button" class="qa-zoom-button qa-zoom-fit" data-zoom-step="fit"'
+        ' aria-label="Fit the page to the viewer\'s width" aria-disabled="true">Fit</button></div>'
     )
 
 
@@ -82,7 +107,7 @@ class CitationViewer:
     def __init__(self, qa: QA, sessions: Sessions | None = None) -> None:
         """Show documents of `qa` to the users of `sessions` (default: login off)."""
         self.qa = qa
-        self.sessions = sessions or Sessions(None)
+        self.sessions = sessions or Sessions(None, qa.settings)
         self._changed: dict[tuple[str, int, int], bool] = {}  # (source, mtime, size) -> changed since indexed
 
     def open(self, wanted: str, turns: list[Turn], request: gr.Request) -> tuple[str, Any]:
@@ -106,6 +131,17 @@ class CitationViewer:
         notice = CHANGED if self._file_changed(chunk.source, path, user) else ""
         download = gr.update(link=document_url(chunk.source), value=f"Download {path.name}", visible=True)
         return viewer_html(title, where, self._body(path, passage, citations, user), notice), download
+
+    def latest(self, turns: list[Turn], request: gr.Request) -> tuple[str, Any]:
+        """The viewer after a new turn: the first passage the latest answer cites, or a note that it cites none.
+
+        So the viewer never shows an earlier answer's document beside a new answer or an abstention.
+        """
+        answer = turn_answer(turns[-1]) if turns else None
+        if answer is None or not answer.citations:
+            note = NO_PASSAGE if answer is None or answer.abstained else UNSURE
+            return f'<div class="qa-viewer-empty" id="viewer-note">{escape_text(note)}</div>', gr.update(visible=False)
+        return self.open(json.dumps({"turn": len(turns) - 1, "rank": answer.citations[0].marker}), turns, request)
 
     def _file_changed(self, source: str, path: Path, user: User) -> bool:
         """Whether the file's content is no longer what was indexed (hashed once per version of the file)."""

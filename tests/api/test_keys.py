@@ -83,7 +83,7 @@ def test_a_key_for_alice_never_reaches_bobs_private_collection(shared_server: Sh
         theirs = alice.post("/v1/ask", json={"question": question, "k": 10, "retrieval": retrieval}).json()
         assert BOB_NOTE not in reached(theirs) and "35 welders" not in theirs["answer"]
         bobs = bob.post("/v1/ask", json={"question": question, "k": 10, "retrieval": retrieval}).json()
-        assert ALICE_MEMO not in reached(bobs) and "412" not in bobs["answer"]
+        assert ALICE_MEMO not in reached(bobs) and "412 million" not in bobs["answer"]
 
 
 def test_naming_another_users_source_is_404_as_for_a_missing_one(shared_server: Shared) -> None:
@@ -156,13 +156,19 @@ def test_a_revoked_key_or_a_removed_user_is_refused_at_once(shared_server: Share
         AccountsFile(users_file(settings)).add("carol", "carol-password")
 
 
-def test_too_many_wrong_keys_from_one_address_is_429_with_retry_after(shared_server: Shared) -> None:
+def test_too_many_wrong_keys_from_one_address_is_429_but_a_valid_key_from_it_still_works(
+    shared_server: Shared, caplog: pytest.LogCaptureFixture
+) -> None:
     wrong = http(shared_server, key="qa_00000000_" + "A" * 43)
     statuses = [wrong.get("/v1/sources").status_code for _ in range(4)]  # max_failures is 3 on this server
     assert statuses == [401, 401, 401, 429]
-    refused = http(shared_server, "alice").get("/v1/sources")  # while locked, no key is even checked
+    refused = wrong.get("/v1/sources")
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert refused.json()["error"]["type"] == "rate_limit_error"
+    # one client guessing behind a shared (NAT) address never locks out the others: issue 22, item 4
+    assert http(shared_server, "alice").get("/v1/sources").status_code == 200
+    assert http(shared_server, "bob").get("/v1/sources").status_code == 200
+    assert any("invalid key from 127.0.0.1 refused" in r.getMessage() for r in caplog.records)  # still logged
 
 
 def test_keys_are_shown_once_and_stored_only_as_hashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

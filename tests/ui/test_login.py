@@ -18,8 +18,8 @@ from ui.session import Sessions
 def test_login_is_off_without_accounts_and_the_ui_then_acts_as_an_admin(tmp_path: Path) -> None:
     qa = QA(data_dir=tmp_path)
     authenticator = build_authenticator(qa.settings)
-    assert authenticator is None and options(qa, authenticator)["auth"] is None
-    assert Sessions(authenticator).user(None) == ADMIN
+    assert authenticator is None and options(qa, authenticator)["auth_dependency"] is None
+    assert Sessions(authenticator, qa.settings).user(None) == ADMIN
 
 
 def test_a_users_file_made_by_qa_users_turns_login_on(tmp_path: Path) -> None:
@@ -27,9 +27,9 @@ def test_a_users_file_made_by_qa_users_turns_login_on(tmp_path: Path) -> None:
     AccountsFile(users_file(qa.settings)).add("alice", "s3cret-pass", groups=["hr"])
     authenticator = build_authenticator(qa.settings)
     assert authenticator is not None
-    assert options(qa, authenticator)["auth"] == authenticator.login  # Gradio's auth=: the throttled login
+    assert options(qa, authenticator)["auth_dependency"] is not None  # our signed sessions, in place of Gradio's
     assert authenticator.authenticate("alice", "s3cret-pass") and not authenticator.authenticate("alice", "wrong-pass")
-    alice = Sessions(authenticator).named("alice")
+    alice = Sessions(authenticator, qa.settings).named("alice")
     assert alice.name == "alice" and alice.groups == {"hr"} and not alice.admin
 
 

@@ -16,15 +16,18 @@ def test_with_login_on_the_chat_offers_log_out(browser: Browser, tmp_path: Path)
     qa = QA(data_dir=tmp_path / "index", accounts={"dev_plaintext_users": "alice:s3cret-pass"})
     qa.ingest(SEEDS)
     with chat_of(browser, qa) as page:
-        page.fill("input[type=text]", "alice")
-        page.fill("input[type=password]", "s3cret-pass")
+        page.fill("#username", "alice")
+        page.fill("#password", "s3cret-pass")
         page.keyboard.press("Enter")
         logout = page.locator("#logout")
         logout.wait_for(timeout=LONG)
         assert "alice" in logout.inner_text()
         logout.click()
-        page.locator("input[type=password]").wait_for(timeout=LONG)  # back at the login form
+        page.locator("#password").wait_for(timeout=LONG)  # back at the login form, saying why
+        assert page.locator("#login-message").inner_text() == "You have logged out."
         assert page.locator("#question").count() == 0
+        page.goto(page.url.split("login")[0])  # the old session stays ended: the chat sends back to the login
+        page.locator("#password").wait_for(timeout=LONG)
 
 
 def test_without_login_there_is_no_log_out(page) -> None:  # type: ignore[no-untyped-def]

@@ -56,8 +56,8 @@ def logged_in(browser: Browser, login_app: tuple[str, QA]) -> Iterator[Callable[
         contexts.append(context)
         page = context.new_page()
         page.goto(login_app[0])
-        page.fill("input[type=text]", name)
-        page.fill("input[type=password]", PASSWORDS[name])
+        page.fill("#username", name)
+        page.fill("#password", PASSWORDS[name])
         page.keyboard.press("Enter")
         page.wait_for_selector("#question textarea", timeout=120_000)
         return page

@@ -13,6 +13,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,7 +99,10 @@ class UIClient:
 
     def completed(self, elem_id: str, trigger: str, data: list[Any]) -> dict[str, Any]:
         """Fire an event through the queue; the message that ends it (`success`, `output`: data or error)."""
-        joined = self.join(self.event(elem_id, trigger), data)
+        return self._completed(self.event(elem_id, trigger), data)
+
+    def _completed(self, fn_index: int, data: list[Any]) -> dict[str, Any]:
+        joined = self.join(fn_index, data)
         assert joined.status_code == 200, joined.text
         event_id = joined.json()["event_id"]
         with self.http.stream("GET", "gradio_api/queue/data", params={"session_hash": self.session_hash}) as stream:
@@ -127,9 +131,28 @@ class UIClient:
         return self.add_uploaded(self.upload(path), collection)
 
     def add_uploaded(self, uploaded: dict[str, Any], collection: str | None) -> str:
-        """Index a file already sent to Gradio's upload route into `collection`; the status, as text."""
-        status, _ = self.run("upload", "upload", [[uploaded], collection])
-        return as_text(status)
+        """Index a file already sent to Gradio's upload route into `collection`; its status line once it is
+        indexed or refused, as text (the uploads' timer is asked, as the page does, until it is finished)."""
+        _, status, *_ = self.run("upload", "upload", [[uploaded], collection])
+        name = str(uploaded.get("orig_name") or Path(str(uploaded["path"])).name)
+        deadline = time.monotonic() + 300  # a bound, not an expected time
+        while not (line := _finished_line(status, name)):
+            assert time.monotonic() < deadline, f"{name} was not indexed nor refused in time: {as_text(status)}"
+            status, *_ = self.run_dependency(self.timer_tick(), [])
+        return as_text(line)
+
+    def timer_tick(self) -> int:
+        """The event the uploads' timer fires."""
+        for number, dependency in enumerate(self.config["dependencies"]):
+            if any(target[1] == "tick" for target in dependency["targets"]):
+                return int(dependency.get("id", number))
+        raise AssertionError("no timer on the page")
+
+    def run_dependency(self, fn_index: int, data: list[Any]) -> list[Any]:
+        """Fire the event `fn_index` through the queue; its outputs."""
+        completed = self._completed(fn_index, data)
+        assert completed.get("success"), completed
+        return list(completed["output"]["data"])
 
     def remove_document(self, source: str) -> str:
         """Confirm the removal of `source` (as if it had been chosen in the list); the status shown, as text."""
@@ -150,6 +173,15 @@ class UIClient:
                     assert event == "complete", line
                     return dict(json.loads(line[5:])[0])
         raise AssertionError("the ask stream ended without an answer")
+
+
+def _finished_line(status: object, name: str) -> str | None:
+    """The HTML of the newest upload line of `name` in the uploads' status once it is finished (or the refusal
+    of the whole upload); None while it is unfinished."""
+    if str(status or "").startswith('<p class="qa-rejected">'):
+        return str(status)
+    lines = [line for line in re.findall(r"<li[^>]*>.*?</li>", str(status or "")) if name in as_text(line)]
+    return str(lines[-1]) if lines and "qa-job-finished" in lines[-1] else None
 
 
 class Recorder(ThreadingHTTPServer):
