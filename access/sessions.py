@@ -90,7 +90,7 @@ class SessionTokens:
 
     def _claims(self, token: str) -> dict[str, object] | None:
         payload, _, signature = token.partition(".")
-        if not payload.isascii() or not hmac.compare_digest(self._sign(payload), signature):
+        if not (payload.isascii() and signature.isascii()) or not hmac.compare_digest(self._sign(payload), signature):
             return None
         try:
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -33,6 +33,8 @@ SIZES = """() => {
           page: document.documentElement.scrollWidth};
 }"""
 
+QUIET = "!document.querySelector('.pending')"  # no request under way (Gradio fades what waits for one)
+OPENED = "Number(document.querySelector('#viewer').dataset.opened || 0)"  # documents the viewer has shown (ui.theme)
 # what may stop a pinch on the page: a viewport that may not scale, or a touch-action without pinch-zoom
 PINCH = """() => {
   const blocked = [];
@@ -62,8 +64,11 @@ def test_a_pdf_page_fits_a_phone_and_zooms_to_readable_text(open_page: Callable[
     page = open_page(**PHONE)
     assert viewport_scales(page.get_attribute('meta[name="viewport"]', "content") or "")
     ask(page, PDF_QUESTION, 0)
+    page.wait_for_function(QUIET, timeout=LONG)
+    opened = page.evaluate(OPENED)
     click_marker(page, turn=0)
-    page.wait_for_function("document.querySelector('#viewer .qa-page img')?.complete", timeout=LONG)
+    page.wait_for_function(f"{OPENED} > {opened}", timeout=LONG)
+    page.wait_for_function(QUIET, timeout=LONG)  # nothing else on its way to the viewer
     assert page.evaluate(PINCH) == [], "a touch-action stops pinch zoom on the page"
     fit = page.evaluate(SIZES)
     assert fit["level"] == "100%"

@@ -217,9 +217,12 @@ EVERY_TEXT = """
   return {measured, exempt};
 }
 """
-# no request under way: no progress shown, no output faded (Gradio's `.pending`) while it waits for its event
-QUIET = """() => !document.querySelector('.pending') && [...document.querySelectorAll('[data-testid="status-tracker"]')]
-    .every((tracker) => !tracker.checkVisibility() || !tracker.textContent.trim())"""
+# no request under way (no progress shown, no output faded by Gradio's `.pending`) and no fading under way
+QUIET = """() => !document.querySelector('.pending')
+    && [...document.querySelectorAll('[data-testid="status-tracker"]')]
+        .every((tracker) => !tracker.checkVisibility() || !tracker.textContent.trim())
+    && document.getAnimations().every((animation) => animation.playState !== 'running')"""
+OPENED = "Number(document.querySelector('#viewer').dataset.opened || 0)"  # documents the viewer has shown (ui.theme)
 EXPECTED = {  # texts the walk must find: what it measures is the page, not an empty list
     "Ask": {"Ask", "Leave empty to search every document", "Ask a question about the documents", "−", "+", "Fit"},
     "Documents": {"Documents", "A collection you may change", "Remove…", PDF_NAME},
@@ -235,8 +238,11 @@ def test_every_text_on_the_page_meets_wcag_aa(
     assert page.evaluate("document.body.classList.contains('dark')") == (scheme == "dark")
     if tab == "Ask":
         ask(page, PDF_QUESTION, 0)
+        page.wait_for_function(QUIET, timeout=LONG)
+        opened = page.evaluate(OPENED)
         click_marker(page, turn=0)
-        page.wait_for_function("document.querySelector('#viewer .qa-page img')?.complete", timeout=LONG)
+        page.wait_for_function(f"{OPENED} > {opened}", timeout=LONG)
+        assert page.locator("#viewer .qa-page img").is_visible()
         page.get_by_role("button", name="Options").click()
         page.locator("#top-k input[type=number]").wait_for()
     else:
