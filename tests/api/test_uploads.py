@@ -11,7 +11,7 @@ import httpx
 import pytest
 from api_servers import Server
 
-NAMES_KEPT = ['report <draft> |v2|.md', "bericht über größe.txt", "<img src=x onerror=alert(1)>.md"]
+NAMES_KEPT = ["report <draft> |v2|.md", "bericht über größe.txt", "<img src=x onerror=alert(1)>.md"]
 
 
 def http(server: Server) -> httpx.Client:

@@ -1,7 +1,8 @@
 """The Documents tab (issue 14, items 1, 2 and 8), in Chromium.
 
 What it lists is what is indexed now, whoever changed it; Remove starts with nothing chosen and
-asks first; an upload shows one progress bar, leaves the drop zone empty and counts in passages.
+asks first; an upload shows at most one progress bar (its line is the progress), leaves the drop zone
+empty and counts in passages.
 """
 
 from __future__ import annotations

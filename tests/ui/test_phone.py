@@ -70,12 +70,13 @@ def test_a_pdf_page_fits_a_phone_and_zooms_to_readable_text(open_page: Callable[
     page.wait_for_function(f"{OPENED} > {opened}", timeout=LONG)
     page.wait_for_function(QUIET, timeout=LONG)  # nothing else on its way to the viewer
     assert page.evaluate(PINCH) == [], "a touch-action stops pinch zoom on the page"
+    zoom_in = page.locator("#viewer").get_by_role("button", name="Zoom in")
+    assert zoom_in.count() == 1, "the viewer has no zoom buttons"
     fit = page.evaluate(SIZES)
     assert fit["level"] == "100%"
     assert fit["image"]["width"] <= fit["client"] <= fit["viewer"]["width"], "the page is wider than the viewer"
     assert fit["scroll"] <= fit["client"], "the fitted page scrolls sideways"
 
-    zoom_in = page.get_by_role("button", name="Zoom in")
     for _ in range(10):  # a bound: the buttons say when the highest zoom is reached
         if zoom_in.get_attribute("aria-disabled") == "true":
             break
@@ -97,10 +98,10 @@ def test_a_pdf_page_fits_a_phone_and_zooms_to_readable_text(open_page: Callable[
     )
     assert scrolled > 0, "the zoomed page cannot be scrolled sideways"
 
-    page.get_by_role("button", name="Zoom out").focus()  # the buttons work from the keyboard
+    page.locator("#viewer").get_by_role("button", name="Zoom out").focus()  # the buttons work from the keyboard
     page.keyboard.press("Enter")
     assert page.evaluate(SIZES)["image"]["width"] < most["image"]["width"]
-    page.get_by_role("button", name="Fit the page to the viewer's width").click()
+    page.locator("#viewer").get_by_role("button", name="Fit the page to the viewer's width").click()
     back = page.evaluate(SIZES)
     assert back["level"] == "100%" and back["image"]["width"] == fit["image"]["width"]
 

@@ -86,7 +86,7 @@ def test_a_removed_account_gets_no_answer(shared: tuple[QA, Sessions]) -> None:
     *_, final = ChatHandlers(qa, sessions).respond(QUESTION, [], 5, "extractive", None, Request("mallory"))  # type: ignore[arg-type]
     assert final[1][0]["answer"] is None and "log in again" in final[1][0]["error"]
     with pytest.raises(PermissionDeniedError):
-        Sessions(None, qa.settings).user(Request("alice"))  # a login with no accounts behind it is refused, not made admin
+        Sessions(None, qa.settings).user(Request("alice"))  # a login with no accounts behind it: refused, not admin
 
 
 def test_bob_asks_about_alices_memo_and_gets_nothing_of_it(shared: tuple[QA, Sessions]) -> None:
@@ -103,7 +103,8 @@ def test_the_viewer_opens_only_what_the_user_may_read_even_from_a_forged_chat(sh
     forged = json.loads(json.dumps(alices).replace(MEMO, "?"))  # bob's browser naming alice's source, not its text
     viewer = CitationViewer(qa, sessions)
     html, download = viewer.open(json.dumps({"turn": 0, "rank": 1}), forged, Request("bob"))  # type: ignore[arg-type]
-    assert "412 million" not in html and "Zephyr" not in html and GONE.split(" (")[0] in html and not download["visible"]
+    assert "412 million" not in html and "Zephyr" not in html
+    assert GONE.split(" (")[0] in html and not download["visible"]
     html, download = viewer.open(json.dumps({"turn": 0, "rank": 1}), alices, Request("alice"))  # type: ignore[arg-type]
     assert "412 million" in html and download["link"] == "document/alice-private%2Fmemo.txt"
 
