@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from ui_driver import free_port
 
 from access.accounts import AccountsFile, users_file
@@ -43,5 +44,23 @@ def test_the_served_chat_asks_for_a_login_and_accepts_only_the_right_password(tm
             assert client.post("login", data={"username": "alice", "password": "wrong-pass"}).status_code == 400
             assert client.post("login", data={"username": "alice", "password": "s3cret-pass"}).status_code == 200
             assert client.get("config").status_code == 200
+    finally:
+        demo.close()
+
+
+def test_the_gradio_client_logs_in_through_the_login_page_and_a_wrong_password_is_refused(tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    qa = QA(data_dir=tmp_path / "index", accounts={"dev_plaintext_users": "alice:s3cret-pass"})
+    qa.ingest(Path(__file__).resolve().parents[2] / "seeds")
+    port = free_port()
+    demo = launch(qa, "127.0.0.1", port, block=False)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        client = Client(url, auth=("alice", "s3cret-pass"), verbose=False)
+        result = client.predict("When did Haftar announce his offensive on Tripoli?", 3, "", api_name="/ask")
+        assert "April 4" in result["answer"]
+        with pytest.raises(Exception, match="(?i)could not login|incorrect"):
+            Client(url, auth=("alice", "wrong-pass"), verbose=False)
     finally:
         demo.close()
