@@ -4,13 +4,17 @@ why; an empty file is refused and leaves nothing behind."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 from ui_driver import LONG, chat_of, open_tab, upload
 
+from access.permissions import ADMIN
 from index.lock import writer_lock
 from qa import QA
+from ui.uploads import Job, UploadQueue
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -72,3 +76,18 @@ def test_a_file_keeps_its_name_or_is_refused_saying_why_and_an_empty_one_leaves_
     uploads = qa.settings.data_dir / "uploads"
     kept = sorted(p.name for p in uploads.rglob("*") if p.is_file() and not p.name.endswith(".lock"))
     assert kept == ['report <draft> |v2| "final".md']  # nothing of the refused ones, nothing left queued
+
+
+def test_uploads_still_queued_when_the_server_stopped_are_indexed_at_the_next_start(tmp_path: Path) -> None:
+    qa = QA(data_dir=tmp_path / "index")
+    job = Job("0123456789abcdef", ADMIN.name, "ferry_notes.md", "default")
+    folder = qa.settings.data_dir / "uploads" / ".queue" / job.id  # as a stopped server left it
+    folder.mkdir(parents=True)
+    (folder / "file").write_text("# Ferry notes\n\nThe first ferry leaves at six.\n", encoding="utf-8")
+    (folder / "job.json").write_text(json.dumps(asdict(job)), encoding="utf-8")
+    queue = UploadQueue(qa, lambda name: ADMIN)  # the server starting again
+    assert queue.wait_idle(300)
+    [done] = queue.jobs(ADMIN.name)
+    assert (done.state, done.message) == ("done", "added, 1 passage")
+    assert "ferry_notes.md" in qa.sources() and not folder.exists()
+    assert (qa.settings.data_dir / "uploads" / "ferry_notes.md").is_file()
