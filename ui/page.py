@@ -23,7 +23,7 @@ from ui.documents import DocumentManager
 from ui.history import saved
 from ui.render import EMPTY_SOURCES
 from ui.session import Sessions
-from ui.theme import SCROLL_JS
+from ui.theme import LATEST_JS, SCROLL_JS
 from ui.viewer import CitationViewer
 
 CACHE_SECONDS = 600  # Gradio's copies of uploads never indexed (a request that never came) go after this
@@ -113,7 +113,7 @@ def build_ui(qa: QA, authenticator: Authenticator | None = None) -> gr.Blocks:
         for asked in (box.submit, ask.click):  # then the viewer shows what the new answer cites, or says it cites none
             asked(chat_handlers.respond, inputs, outputs, api_visibility="private").then(
                 citations.latest, [turns], [viewer, download], api_visibility="private"
-            )
+            ).then(None, js=LATEST_JS)
         chat.like(chat_handlers.like, [turns], None, api_visibility="private")
         cleared = [chat, turns, sources, viewer, download, stored]
         chat.clear(chat_handlers.new_chat, None, cleared, api_visibility="private")

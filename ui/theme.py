@@ -28,6 +28,7 @@ CSS = """
    another variable are resolved where the theme sets them. */
 .gradio-container {
   --button-primary-background-fill: var(--primary-700); --button-primary-background-fill-hover: var(--primary-800);
+  --button-primary-border-color: var(--primary-700); --button-primary-border-color-hover: var(--primary-800);
   --button-primary-text-color: #ffffff; --button-primary-text-color-hover: #ffffff;
   --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
   --button-cancel-text-color: #ffffff; --button-cancel-text-color-hover: #ffffff;
@@ -42,6 +43,9 @@ CSS = """
 .row:has(> #logout) { flex-wrap: nowrap; align-items: flex-start; }
 #logout { flex: 0 0 auto; width: auto; min-width: 0; max-width: 33%; overflow-wrap: anywhere; }
 .qa-hidden, .qa-copy-text { display: none !important; }
+.qa-session-ended { position: sticky; top: 0; z-index: 1000; padding: 10px 14px; font-weight: 600;
+  background: var(--qa-error); color: var(--qa-error-text); border-bottom: 2px solid var(--qa-flag); }
+.qa-session-ended a { color: var(--qa-error-text); text-decoration: underline; }
 .qa-cite { font-weight: 600; text-decoration: none; padding: 0 1px; color: var(--qa-accent) !important; }
 .qa-answer mark, .qa-passage mark, .qa-doc mark {
   background: var(--qa-mark); color: var(--qa-mark-text); padding: 0 1px; }
@@ -82,8 +86,10 @@ CSS = """
   font-size: 1rem; font-weight: 600; line-height: 1; background: var(--qa-card); color: var(--qa-accent);
   border: 1px solid var(--qa-border); }
 #viewer .qa-zoom-button { margin: 0; }  /* not Gradio's margin under buttons in HTML */
+.qa-zoom-fit { font-size: 0.85rem; }
 .qa-zoom-button[aria-disabled="true"] { color: var(--qa-muted); cursor: default; }
-.qa-zoom-button:focus-visible, .qa-page-scroll:focus-visible { outline: 2px solid var(--qa-focus); outline-offset: 2px; }
+.qa-zoom-button:focus-visible, .qa-page-scroll:focus-visible { outline: 2px solid var(--qa-focus);
+  outline-offset: 2px; }
 .qa-zoom-level { min-width: 3.5em; text-align: center; font-size: 0.85rem; color: var(--qa-text);
   font-variant-numeric: tabular-nums; }
 @media (pointer: coarse) { .qa-zoom-button { min-width: 44px; min-height: 44px; } }
@@ -98,6 +104,27 @@ CSS = """
 # PDF page; Copy puts the answer's plain text and sources on the clipboard.
 JS = """
 () => {
+  // A request refused for want of a session (it expired, or the user logged out elsewhere) says so,
+  // instead of Gradio's bare "Error", and offers the login page.
+  const realFetch = window.fetch.bind(window);
+  window.fetch = async (...args) => {
+    const response = await realFetch(...args);
+    const url = String((args[0] && args[0].url) || args[0]);
+    if (response.status === 401 && url.includes('/gradio_api/') && !document.getElementById('qa-session-ended')) {
+      const banner = document.createElement('div');
+      banner.id = 'qa-session-ended';
+      banner.setAttribute('role', 'alert');
+      banner.className = 'qa-session-ended';
+      banner.textContent = 'Your session has ended (it expired, or you logged out elsewhere): nothing more was '
+        + 'sent or saved. ';
+      const link = document.createElement('a');
+      link.href = 'login?reason=ended';
+      link.textContent = 'Log in again';
+      banner.appendChild(link);
+      document.body.prepend(banner);
+    }
+    return response;
+  };
   const openInViewer = (turn, rank) => {
     const box = document.querySelector('#open-request textarea, #open-request input');
     const button = document.querySelector('#open-button');
@@ -140,8 +167,10 @@ JS = """
     view.dataset.zoom = String(next);
     page.style.width = `${zooms[next] * 100}%`;
     const after = page.getBoundingClientRect();
-    box.scrollLeft += after.left + share[0] * after.width - at[0];
-    box.scrollTop += after.top + share[1] * after.height - at[1];
+    if (before.width && before.height) {  // (an image still loading has no size to keep a point of)
+      box.scrollLeft += after.left + share[0] * after.width - at[0];
+      box.scrollTop += after.top + share[1] * after.height - at[1];
+    }
     view.querySelector('.qa-zoom-level').textContent = `${Math.round(zooms[next] * 100)}%`;
     view.querySelectorAll('.qa-zoom-button').forEach((other) => {
       const limit = other.dataset.zoomStep === 'in' ? next === zooms.length - 1 : next === 0;
@@ -182,17 +211,29 @@ JS = """
 }
 """
 
-# Run once the viewer shows a document: bring the highlighted quote into view inside it.
-SCROLL_JS = """
+# Run once the viewer shows a document: bring the highlighted quote into view inside it. The viewer's
+# `data-opened` then counts the documents shown and placed (what a test waits for after a click).
+_PLACE_JS = """
 () => {
+  const viewer = document.querySelector('#viewer');
+  const done = () => { if (viewer) viewer.dataset.opened = String(Number(viewer.dataset.opened || 0) + 1); };
   const target = document.querySelector('#viewer .qa-scroll-target');
   const body = target && target.closest('.qa-page-scroll, .qa-viewer-body');  // a PDF page scrolls in its own box
-  if (!target || !body) return;
+  if (!target || !body) return done();
   const place = () => {
     body.scrollTop += target.getBoundingClientRect().top - body.getBoundingClientRect().top - body.clientHeight / 3;
-    document.querySelector('#viewer').scrollIntoView({block: 'nearest'});
+    INTO_VIEW
+    done();
   };
   const image = body.querySelector('img');
-  if (image && !image.complete) image.addEventListener('load', place, {once: true}); else place();
+  if (image && !image.complete) {
+    image.addEventListener('load', place, {once: true});
+    image.addEventListener('error', done, {once: true});
+  } else place();
 }
 """
+
+# After a click on a citation: place the quote in the viewer and bring the viewer into view.
+SCROLL_JS = _PLACE_JS.replace("INTO_VIEW", "viewer.scrollIntoView({block: 'nearest'});")
+# After a new answer opens its own citation: place the quote, but never move the page away from the chat.
+LATEST_JS = _PLACE_JS.replace("INTO_VIEW", "")

@@ -94,7 +94,8 @@ def _zoom_bar() -> str:
         '<div class="qa-zoom-bar" role="toolbar" aria-label="Zoom">'
         '<button type="button" class="qa-zoom-button" data-zoom-step="out" aria-label="Zoom out"'
         ' aria-disabled="true">−</button>'
-        f'<output class="qa-zoom-level" aria-live="polite" title="Zoom, in widths of the viewer">{ZOOMS[0]:.0%}</output>'
+        '<output class="qa-zoom-level" aria-live="polite" title="Zoom, in widths of the viewer">'
+        f"{ZOOMS[0]:.0%}</output>"
         '<button type="button" class="qa-zoom-button" data-zoom-step="in" aria-label="Zoom in">+</button>'
         '<button type="button" class="qa-zoom-button qa-zoom-fit" data-zoom-step="fit"'
         ' aria-label="Fit the page to the viewer\'s width" aria-disabled="true">Fit</button></div>'

@@ -158,16 +158,20 @@ EVERY_TEXT = """
     }
     return colour;
   };
-  const clipped = (el, rects) => {  // clipped away by an ancestor that hides its overflow or clips
+  const clipped = (el, rects) => {  // clipped away by itself or an ancestor that hides its overflow or clips
+    let outOfFlow = false;  // an absolute box is clipped by its containing block and what is above it, only
     for (let node = el; node && node !== document.documentElement; node = node.parentElement) {
       const style = getComputedStyle(node);
+      if (outOfFlow && style.position === 'static') continue;
+      outOfFlow = false;
       const clips = style.clip !== 'auto' || style.clipPath !== 'none'
         || ['hidden', 'clip'].includes(style.overflowX) || ['hidden', 'clip'].includes(style.overflowY);
-      if (!clips) continue;
       const box = node.getBoundingClientRect();
       const shown = rects.some((r) => Math.min(r.right, box.right) - Math.max(r.left, box.left) > 1
         && Math.min(r.bottom, box.bottom) - Math.max(r.top, box.top) > 1);
-      if (!shown) return true;
+      if (clips && !shown) return true;
+      if (style.position === 'fixed') return false;  // no ancestor clips a fixed box (Gradio's dropdown lists)
+      outOfFlow = style.position === 'absolute';
     }
     return false;
   };
