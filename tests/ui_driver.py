@@ -92,12 +92,20 @@ def choose(page: Page, elem_id: str, text: str) -> None:
 
 
 def upload(page: Page, path: Path) -> str:
-    """Upload a file on the Documents tab and return its line of the status once it is indexed or rejected."""
+    """Upload a file on the Documents tab and return its line of the status once it is indexed or rejected.
+
+    The line is the new one: earlier uploads (of the same name too) keep their lines above it.
+    """
     open_tab(page, "Documents")
+    before = page.eval_on_selector_all("#upload-status li[data-job]", "items => items.map(i => i.dataset.job)")
     page.set_input_files("#upload input[type=file]", str(path))
-    line = page.locator("#upload-status li.qa-job-finished", has_text=path.name)
-    line.wait_for(timeout=LONG)
-    return line.inner_text()
+    handle = page.wait_for_function(
+        """([name, before]) => [...document.querySelectorAll('#upload-status li.qa-job-finished[data-job]')]
+            .find(li => !before.includes(li.dataset.job) && li.textContent.includes(name))""",
+        arg=[path.name, before],
+        timeout=LONG,
+    )
+    return str(handle.evaluate("li => li.innerText"))
 
 
 def click_marker(page: Page, turn: int, marker: int = 1) -> None:

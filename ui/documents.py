@@ -165,7 +165,7 @@ class DocumentManager:
             text, kind = f"Waiting: {name} ({place})", "qa-job-pending"
             if job.message:
                 text += f"; {escape_text(job.message)}"
-        return f'<li class="qa-job qa-job-{job.state} {kind}" data-state="{job.state}">{text}</li>'
+        return f'<li class="qa-job qa-job-{job.state} {kind}" data-state="{job.state}" data-job="{job.id}">{text}</li>'
 
     def ask_to_remove(self, source: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
         """Ask before removing: say what would go; nothing is removed here."""

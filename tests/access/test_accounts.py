@@ -185,18 +185,42 @@ def test_the_lockout_doubles_with_each_further_failure_up_to_the_limit(clock: Cl
     assert throttle.failed("alice", None).account_failures == 1
 
 
-def test_five_failures_from_one_address_lock_that_address_for_every_account(auth: Authenticator) -> None:
+def test_five_failures_from_one_address_slow_that_address_down_but_never_refuse_a_right_password(
+    auth: Authenticator,
+) -> None:
+    pauses: list[float] = []
+    auth.sleep = pauses.append
     for name in ["carol", "dave", "erin", "frank", "bob"]:  # a password spray: one guess per account
         fail(auth, 1, name=name, address="203.0.113.9")
-    assert auth.authenticate("alice", PASSWORD, "203.0.113.9") is None
-    assert auth.authenticate("alice", PASSWORD, "10.0.0.5") is not None  # the account itself is not locked
+    assert pauses == []
+    fail(auth, 1, name="gina", address="203.0.113.9")  # the spray goes on: each guess waits first
+    assert pauses == [auth.address_pause]
+    result = auth.check("alice", PASSWORD, "203.0.113.9")  # a colleague behind the same NAT address
+    assert result.user is not None and result.message == "" and len(pauses) == 2
+    assert auth.authenticate("alice", PASSWORD, "10.0.0.5") is not None and len(pauses) == 2  # elsewhere: no wait
 
 
 def test_a_success_clears_the_accounts_failures_but_not_the_addresses(auth: Authenticator) -> None:
+    pauses: list[float] = []
+    auth.sleep = pauses.append
     fail(auth, 4, name="bob", address="203.0.113.9")
     assert auth.authenticate("alice", PASSWORD, "203.0.113.9") is not None  # the attacker's own account
     fail(auth, 1, name="bob", address="203.0.113.9")
-    assert auth.authenticate("alice", PASSWORD, "203.0.113.9") is None
+    assert auth.throttle.address_lock("203.0.113.9") is not None  # the success did not reset the address
+    assert auth.authenticate("alice", PASSWORD, "203.0.113.9") is not None and pauses  # slowed, not refused
+
+
+def test_a_locked_account_is_told_it_is_locked_and_for_how_long(auth: Authenticator, clock: Clock) -> None:
+    fail(auth, 5)
+    result = auth.check("alice", PASSWORD, "10.0.0.6")
+    assert result.user is None and result.locked_for == pytest.approx(2.0)
+    assert result.message.startswith("This account is locked for 2 s after repeated failed logins")
+    assert (
+        auth.check("alice", "wrong password").message == "This account is locked for 2 s after repeated "
+        "failed logins; the password was not checked. Try again then, or ask an administrator."
+    )
+    clock.now += 2
+    assert auth.check("alice", PASSWORD).user is not None
 
 
 def test_failures_and_refusals_are_logged_with_account_and_address_never_the_password(
@@ -236,8 +260,9 @@ def test_the_gradio_style_login_reads_the_address_the_middleware_saw(auth: Authe
     scope = {"type": "http", "client": ("192.0.2.44", 51000)}
     run_in_own_loop(ClientAddressMiddleware(app)(scope, None, None))  # type: ignore[arg-type]
     assert seen == ["192.0.2.44"] and client_address.get() is None
-    assert auth.authenticate("bob", "bobs password", "192.0.2.44") is None  # that address is locked
-    assert run_in_own_loop(auth.login("bob", "bobs password"))  # no address: only the accounts count
+    assert auth.throttle.address_lock("192.0.2.44") is not None  # that address is locked (slowed down)
+    assert auth.throttle.account_lock("bob") is None
+    assert run_in_own_loop(auth.login("bob", "bobs password")).user is not None  # no address: only accounts count
 
 
 # plain text only in the development setting

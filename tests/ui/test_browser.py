@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
-from ui_driver import ask, free_port, wait_until
+from ui_driver import ask, free_port, upload, wait_until
 
 from qa import QA
 from ui.app import launch
@@ -44,9 +44,7 @@ def test_follow_up_question_is_understood_in_context(page: Page) -> None:
 def test_uploaded_document_is_indexed_and_answers_questions(page: Page, tmp_path: Path) -> None:
     doc = tmp_path / "lighthouse_rules.md"
     doc.write_text("# Lighthouse rules\n\nThe keeper of Grey Point must ring the fog bell every ninety seconds.\n")
-    page.click("button[role=tab]:has-text('Documents')")
-    page.set_input_files("#upload input[type=file]", str(doc))
-    page.wait_for_selector("#upload-status .qa-indexed", timeout=60_000)
+    assert "Indexed" in upload(page, doc)
     page.locator("#sources-table", has_text="lighthouse_rules.md").wait_for(timeout=60_000)  # refreshed after
     page.click("button[role=tab]:has-text('Ask')")
     answer = ask(page, "How often must the keeper ring the fog bell?", 0)
@@ -57,11 +55,8 @@ def test_uploaded_document_is_indexed_and_answers_questions(page: Page, tmp_path
 def test_rejected_upload_says_why(page: Page, tmp_path: Path) -> None:
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 this is not really a pdf")
-    page.click("button[role=tab]:has-text('Documents')")
-    page.set_input_files("#upload input[type=file]", str(bad))
-    rejected = page.locator("#upload-status .qa-rejected")
-    rejected.wait_for(timeout=60_000)
-    assert "broken.pdf" in rejected.inner_text()
+    line = upload(page, bad)
+    assert line.startswith("Rejected broken.pdf")
 
 
 def test_a_source_with_a_script_tag_runs_no_script_and_loads_nothing_from_outside(page: Page, tmp_path: Path) -> None:
@@ -72,9 +67,7 @@ def test_a_source_with_a_script_tag_runs_no_script_and_loads_nothing_from_outsid
         '<img src="http://203.0.113.9/pixel.png" onerror="window.__pwned = 2"> '
         "![tracker](http://203.0.113.9/tracker.png)\n"
     )
-    page.click("button[role=tab]:has-text('Documents')")
-    page.set_input_files("#upload input[type=file]", str(hostile))
-    page.wait_for_selector("#upload-status .qa-indexed", timeout=60_000)
+    assert "Indexed" in upload(page, hostile)
     page.click("button[role=tab]:has-text('Ask')")
     ask(page, "Where does the quartermaster store the harpoons?", 0)
     page.locator("#chat a.qa-cite").first.click()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 from ui_driver import ask as ask_and_wait
+from ui_driver import upload
 
 from qa import QA
 
@@ -26,15 +27,6 @@ INJECTION = (
 def ask(page: Page, question: str) -> str:
     """Ask, wait for the answer to be marked final, return its text."""
     return ask_and_wait(page, question, page.locator("#chat .message.bot").count())
-
-
-def upload(page: Page, path: Path) -> str:
-    """Upload a file on the Documents tab (to the collection it offers first); its status line."""
-    page.click("button[role=tab]:has-text('Documents')")
-    page.set_input_files("#upload input[type=file]", str(path))
-    line = page.locator("#upload-status li.qa-job-finished", has_text=path.name)
-    line.wait_for(timeout=LONG)
-    return line.inner_text()
 
 
 def test_bob_asks_about_alices_private_memo_and_nothing_of_it_reaches_his_browser(
