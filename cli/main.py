@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog="qa", description="Cited answers from your documents.")
     parser.add_argument("--data-dir", type=Path, help="index directory (default: $QA_DATA_DIR or .qa)")
+    parser.add_argument(
+        "--database-url",
+        help="shared mode: PostgreSQL for everything but the vectors, with $QA_CHROMA_URL (default: $QA_DATABASE_URL)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ingest = sub.add_parser("ingest", help="index files or folders (default: seeds/)")
@@ -81,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `qa` console script."""
     args = build_parser().parse_args(argv)
     try:
-        qa = QA(data_dir=args.data_dir)
+        shared = {"database_url": args.database_url} if args.database_url else {}
+        qa = QA(data_dir=args.data_dir, **shared)
         return COMMANDS[args.command](qa, args)
     except QAError as err:
         print(f"qa: error: {err}", file=sys.stderr)

@@ -60,6 +60,8 @@ def run_serve(qa: QA, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     os.environ["QA_DATA_DIR"] = str(qa.settings.data_dir.resolve())  # the workers build their settings from QA_*
+    if qa.settings.database_url:  # given as --database-url
+        os.environ["QA_DATABASE_URL"] = qa.settings.database_url
     os.environ["QA_SERVE__UI"] = "true" if ui else "false"
     options = {"host": host, "port": port, "access_log": args.access_log, "timeout_graceful_shutdown": 10}
     if workers == 1:

@@ -23,7 +23,7 @@ from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from index.local import LocalIndex
+from index.local import SideIndex
 
 COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
 _PAGE = 5000  # ids fetched per request when reading the whole collection
@@ -72,7 +72,7 @@ def _place(mode: str, data_dir: Path, url: str | None) -> str:
     return f"the Chroma server at {url}" if mode == "server" else f"embedded Chroma in {data_dir / 'chroma'}"
 
 
-def _check_mode(data_dir: Path, local: LocalIndex, chroma_url: str | None, recorded: str | None) -> None:
+def _check_mode(data_dir: Path, local: SideIndex, chroma_url: str | None, recorded: str | None) -> None:
     """Refuse to open an index whose vectors live in the other mode's Chroma."""
     mode = "server" if chroma_url else "embedded"
     if recorded not in (None, mode):
@@ -84,7 +84,7 @@ def _check_mode(data_dir: Path, local: LocalIndex, chroma_url: str | None, recor
         )
 
 
-def _collection_name(data_dir: Path, local: LocalIndex, chroma_url: str | None) -> str:
+def _collection_name(data_dir: Path, local: SideIndex, chroma_url: str | None) -> str:
     """This data directory's collection: "chunks" embedded, a name of its own on a server (recorded once)."""
     recorded = local.claim_meta("chroma_mode", "server" if chroma_url else "embedded")
     _check_mode(data_dir, local, chroma_url, recorded)  # another process may have claimed the other mode
@@ -94,7 +94,7 @@ def _collection_name(data_dir: Path, local: LocalIndex, chroma_url: str | None) 
     return local.claim_meta("chroma_collection", f"qa-{uuid4().hex[:12]}")
 
 
-def open_chroma(data_dir: Path, embedder: Embeddings, local: LocalIndex, chroma_url: str | None = None) -> Chroma:
+def open_chroma(data_dir: Path, embedder: Embeddings, local: SideIndex, chroma_url: str | None = None) -> Chroma:
     """This data directory's Chroma collection (embedded, or on the server at `chroma_url`), cosine space.
 
     The mode is checked before connecting (an embedded client would create its directory) and
@@ -178,7 +178,7 @@ class EmbeddedReopener:
     not stopped: another store of this process may still use it, and it goes when nothing does).
     """
 
-    def __init__(self, data_dir: Path, embedder: Embeddings, local: LocalIndex) -> None:
+    def __init__(self, data_dir: Path, embedder: Embeddings, local: SideIndex) -> None:
         """Reopen the embedded Chroma of `data_dir`."""
         self.data_dir = data_dir
         self.embedder = embedder

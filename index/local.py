@@ -15,13 +15,16 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from index.manifest import DEFAULT_COLLECTION, Manifest
 from index.types import Chunk
 from index.words import content_words
+
+if TYPE_CHECKING:
+    from index.postgres import PgIndex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunks (
@@ -269,3 +272,6 @@ class LocalIndex(Manifest):
 def _batched(items: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+SideIndex: TypeAlias = "LocalIndex | PgIndex"  # what the store keeps beside Chroma: SQLite, or PostgreSQL (shared mode)

@@ -51,3 +51,45 @@ def writer_lock(data_dir: Path, timeout: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+ADVISORY_KEY = 72110001  # the one writer lock of a shared-mode database
+
+
+@contextmanager
+def database_writer_lock(url: str, timeout: float) -> Iterator[None]:
+    """Hold the shared mode's writer lock: a PostgreSQL advisory lock on a connection of its own, so it is
+    released when the holder ends, even by a crash (the server ends the session).
+
+    Raises:
+        WriterBusyError: another app server's write still holds it after `timeout` seconds.
+    """
+    import psycopg
+
+    from index.postgres import _plain
+
+    with psycopg.connect(_plain(url), autocommit=True) as connection:
+        connection.execute("SELECT set_config('application_name', %s, false)", (f"qa writer pid {os.getpid()}",))
+        deadline = time.monotonic() + timeout
+        while not _try_lock(connection):
+            if time.monotonic() >= deadline:
+                row = connection.execute(
+                    "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+                    "WHERE l.locktype = 'advisory' AND l.objid = %s AND l.granted LIMIT 1",
+                    (ADVISORY_KEY,),
+                ).fetchone()
+                holder = f"{row[0] or 'another process'} on {row[1] or 'this host'}" if row else "another app server"
+                raise WriterBusyError(
+                    f"an ingest is already running on the shared index ({holder}); "
+                    f"waited {timeout:g} s: try again when it has finished"
+                )
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_KEY,))
+
+
+def _try_lock(connection: object) -> bool:
+    row = connection.execute("SELECT pg_try_advisory_lock(%s)", (ADVISORY_KEY,)).fetchone()  # type: ignore[attr-defined]
+    return bool(row and row[0])

@@ -1,8 +1,8 @@
 """LangChain's SQL record manager: which chunk ids each source produced, for incremental sync.
 
-The record manager lives in `records.sqlite` beside the store. `recorded_sources` reads its table
-directly, because `SQLRecordManager.list_keys` gives keys without their source; it is the one place
-that knows that table's layout.
+The record manager lives in `records.sqlite` beside the store (in the shared mode, in PostgreSQL).
+`recorded_sources` reads its table directly, because `SQLRecordManager.list_keys` gives keys without
+their source; it is the one place that knows that table's layout.
 """
 
 from __future__ import annotations
@@ -16,10 +16,16 @@ from sqlalchemy import Engine, text
 from index.chroma import COLLECTION
 
 
-def open_record_manager(data_dir: Path) -> SQLRecordManager:
-    """The SQL record manager beside the store."""
+def open_record_manager(data_dir: Path, database_url: str | None = None) -> SQLRecordManager:
+    """The SQL record manager beside the store (in the shared mode, in its PostgreSQL database)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    manager = SQLRecordManager(f"chroma/{COLLECTION}", db_url=f"sqlite:///{data_dir / 'records.sqlite'}")
+    if database_url:
+        from index.postgres import sqlalchemy_url
+
+        url = sqlalchemy_url(database_url)
+    else:
+        url = f"sqlite:///{data_dir / 'records.sqlite'}"
+    manager = SQLRecordManager(f"chroma/{COLLECTION}", db_url=url)
     manager.create_schema()
     return manager
 

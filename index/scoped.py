@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from index.chroma import ChromaCollection, Hit, nearest, vectors_where
-from index.local import LocalIndex
+from index.local import SideIndex
 
 OVERFETCH = 2.0  # neighbours asked for, per wanted hit and per unit of readable share
 MIN_SHARE = 0.25  # below this readable share, over-fetching would ask for too many neighbours
@@ -35,7 +35,7 @@ EXACT_LIMIT = 50_000  # chunks whose vectors may be held in memory for exact sco
 class ScopedDenseSearch:
     """Nearest chunks to a question among the chunks of some collections."""
 
-    def __init__(self, collection: ChromaCollection, local: LocalIndex) -> None:
+    def __init__(self, collection: ChromaCollection, local: SideIndex) -> None:
         """Search `collection` (Chroma), learning chunk counts and collections from `local`."""
         self.collection = collection
         self.local = local

@@ -20,7 +20,7 @@ from langchain_core.vectorstores import VectorStore
 
 from index.chroma import EmbeddedReopener, StoreConfigError, chroma_collection, open_chroma, set_missing_metadata
 from index.embedder import Embedder
-from index.local import LocalIndex, SentenceVector
+from index.local import LocalIndex, SentenceVector, SideIndex
 from index.manifest import DEFAULT_COLLECTION
 from index.reader import Scope
 from index.scoped import ScopedDenseSearch
@@ -67,7 +67,7 @@ class ChunkStore(VectorStore):
     """Chroma for chunk vectors plus LocalIndex for keywords and sentence vectors."""
 
     def __init__(
-        self, chroma: Chroma, local: LocalIndex, embedder: Embedder, reopen: Callable[[], Chroma] | None = None
+        self, chroma: Chroma, local: SideIndex, embedder: Embedder, reopen: Callable[[], Chroma] | None = None
     ) -> None:
         """Wrap an open Chroma collection and local index; `reopen` opens embedded Chroma again (see `fresh`)."""
         self.local = local
@@ -212,14 +212,23 @@ def _where(filters: dict[str, Collection[str] | None]) -> dict[str, Any] | None:
     return clauses[0] if clauses else None
 
 
-def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> ChunkStore:
-    """Open (or create) the store under `data_dir`, its vectors embedded or on the server at `chroma_url`.
+def open_store(
+    data_dir: Path, embedder: Embedder, chroma_url: str | None = None, database_url: str | None = None
+) -> ChunkStore:
+    """Open (or create) the store under `data_dir`, its vectors embedded or on the server at `chroma_url`, the
+    rest in `data_dir/local.sqlite` or, in the shared mode, in the PostgreSQL database at `database_url`.
 
     Raises:
         StoreConfigError: see `open_chroma`; or the index was built by another embedding model.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    local = LocalIndex(data_dir / "local.sqlite")
+    local: SideIndex
+    if database_url:
+        from index.postgres import PgIndex
+
+        local = PgIndex(database_url)
+    else:
+        local = LocalIndex(data_dir / "local.sqlite")
     try:
         check_embedder(data_dir, local, embedder)
         chroma = open_chroma(data_dir, embedder, local, chroma_url)
@@ -232,7 +241,7 @@ def open_store(data_dir: Path, embedder: Embedder, chroma_url: str | None = None
     return ChunkStore(chroma, local, embedder, None if chroma_url else EmbeddedReopener(data_dir, embedder, local))
 
 
-def check_embedder(data_dir: Path, local: LocalIndex, embedder: Embedder) -> None:
+def check_embedder(data_dir: Path, local: SideIndex, embedder: Embedder) -> None:
     """Refuse an index whose vectors another embedding model made (the back end may differ).
 
     The model is recorded by `record_embedder` when the index is first written.
@@ -247,7 +256,7 @@ def check_embedder(data_dir: Path, local: LocalIndex, embedder: Embedder) -> Non
     )
 
 
-def record_embedder(local: LocalIndex, embedder: Embedder) -> None:
+def record_embedder(local: SideIndex, embedder: Embedder) -> None:
     """Record the embedding model in an index being written, if it names none or only its older form."""
     made_by = local.get_meta(EMBEDDER)
     if made_by is None or _legacy_record_of(made_by, embedder):

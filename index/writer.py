@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import ChunkingConfig, Tokenizer
-from index.lock import writer_lock
+from index.lock import database_writer_lock, writer_lock
 from index.manifest import DEFAULT_COLLECTION
 from index.store import ChunkStore, record_embedder
 
@@ -55,6 +55,8 @@ class IndexWriter:
         tokenizer, chunking: how files are cut into chunks.
         limits: what one file may cost to parse.
         wait: seconds to wait for another writer to finish before `WriterBusyError`.
+        database_url: the shared mode's PostgreSQL: the record manager and the writer lock live there (one
+            writer across every app server), not in `data_dir`.
     """
 
     data_dir: Path
@@ -63,13 +65,14 @@ class IndexWriter:
     chunking: ChunkingConfig
     limits: ParseLimits
     wait: float
+    database_url: str | None = None
 
     @cached_property
     def records(self) -> SQLRecordManager:
         """LangChain's record manager: which chunk ids each source produced."""
         from index.records import open_record_manager
 
-        return open_record_manager(self.data_dir)
+        return open_record_manager(self.data_dir, self.database_url)
 
     @cached_property
     def parser(self) -> IsolatedParser:
@@ -139,6 +142,11 @@ class IndexWriter:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """The data directory's writer lock (`WriterBusyError` after `wait` seconds)."""
+        """The index's writer lock (`WriterBusyError` after `wait` seconds): a file lock in the data directory,
+        or in the shared mode an advisory lock in PostgreSQL."""
+        if self.database_url:
+            with database_writer_lock(self.database_url, self.wait):
+                yield
+            return
         with writer_lock(self.data_dir, self.wait):
             yield

@@ -47,7 +47,7 @@ def store(settings: Settings, embedder: Embedder) -> ChunkStore:
     from index.chroma import StoreConfigError
 
     try:
-        return open_store(settings.data_dir, embedder, settings.chroma_url)
+        return open_store(settings.data_dir, embedder, settings.chroma_url, settings.database_url)
     except StoreConfigError as err:
         raise ConfigError(str(err)) from err
 
@@ -60,7 +60,9 @@ def writer(settings: Settings, store: ChunkStore) -> IndexWriter:
     i = settings.ingest
     limits = ParseLimits(i.max_file_mb, i.parse_timeout, i.parse_memory_mb)
     tokenizer = WordPieceTokenizer(settings.embedding.model_path)
-    return IndexWriter(settings.data_dir, store, tokenizer, chunking, limits, settings.writer_wait)
+    return IndexWriter(
+        settings.data_dir, store, tokenizer, chunking, limits, settings.writer_wait, settings.database_url
+    )
 
 
 def retriever(settings: Settings, store: ChunkStore, embedder: Embedder) -> HybridRetriever:
@@ -124,5 +126,6 @@ def default_mode(settings: Settings, chat_model: BaseChatModel | None) -> Answer
 
 
 def index_exists(settings: Settings) -> bool:
-    """Whether anything was ever written to the data directory's index."""
-    return (settings.data_dir / "local.sqlite").is_file()
+    """Whether anything was ever written to the data directory's index (in the shared mode: the database
+    decides, so it is opened)."""
+    return settings.database_url is not None or (settings.data_dir / "local.sqlite").is_file()

@@ -7,10 +7,11 @@ arguments to `load_settings` beat the environment.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.backends import BackendSetting
@@ -192,6 +193,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Chroma server, e.g. http://127.0.0.1:8000 (`chroma run`); unset: embedded in data_dir"
     )
+    database_url: str | None = Field(
+        None,
+        description="Shared mode: PostgreSQL for everything but the vectors (postgresql://user@host/db), with "
+        "chroma_url; unset: SQLite files in data_dir",
+    )
     writer_wait: float = Field(
         10, ge=0, description="Seconds an ingest waits for another ingest on the same data directory"
     )
@@ -205,6 +211,22 @@ class Settings(BaseSettings):
     serve: ServeSettings = ServeSettings()
     accounts: AccountsSettings = AccountsSettings()
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql_only(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^postgres(ql)?(\+\w+)?://", value):
+            raise ValueError(f"must be a postgresql://... URL, got {value.split('://')[0]!r}://...")
+        return value or None
+
+    @model_validator(mode="after")
+    def _shared_mode_needs_a_chroma_server(self) -> Settings:
+        if self.database_url and not self.chroma_url:
+            raise ValueError(
+                "database_url (QA_DATABASE_URL) keeps everything but the vectors in PostgreSQL: set chroma_url "
+                "(QA_CHROMA_URL) to the Chroma server that keeps them, so every app server shares one index"
+            )
+        return self
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings from defaults, `QA_*` environment variables and `overrides`.
@@ -216,6 +238,8 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as err:
         first = err.errors()[0]
+        if not first["loc"]:  # a rule between settings
+            raise ConfigError(f"invalid settings: {first['msg'].removeprefix('Value error, ')}") from err
         field = ".".join(str(part) for part in first["loc"])
         env = "QA_" + "__".join(str(part) for part in first["loc"]).upper()
         raise ConfigError(f"invalid setting {field} ({env}): {first['msg']}") from err

@@ -140,6 +140,29 @@ def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """URL of a real PostgreSQL's `postgres` database on loopback: $QA_TEST_DATABASE_URL (CI starts a throwaway
+    cluster), else one started here for the session (Debian's postgresql; see tests/pg_cluster.py)."""
+    url = os.environ.get("QA_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from pg_cluster import start_cluster
+
+    with start_cluster(free_port()) as started:
+        yield started
+
+
+@pytest.fixture
+def database_url(postgres_server: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped after it)."""
+    from pg_cluster import fresh_database
+
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def model_path() -> Path:
     """The bundled model directory; a missing model is a packaging bug, so fail loudly."""
     path = bundled_model_path()

@@ -1,4 +1,5 @@
-"""The local SQLite index: keyword query pruning, page-heading context, names and phrases per source."""
+"""The index beside Chroma, in SQLite (`LocalIndex`) and in PostgreSQL (`PgIndex`, the shared mode): keyword query
+pruning, page-heading context, names and phrases per source. Tests taking `side` run against both."""
 
 from __future__ import annotations
 
@@ -6,12 +7,23 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from index.local import LocalIndex, SentenceVector, selective_words
+from index.local import LocalIndex, SentenceVector, SideIndex, selective_words
 from index.types import Chunk
 
 
-def add(index: LocalIndex, *chunks: Chunk) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def side(request: pytest.FixtureRequest, tmp_path: Path) -> SideIndex:
+    """An empty index beside Chroma: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        return LocalIndex(tmp_path / "local.sqlite")
+    from index.postgres import PgIndex
+
+    return PgIndex(request.getfixturevalue("database_url"))
+
+
+def add(index: SideIndex, *chunks: Chunk) -> None:
     vector = np.ones(4, dtype=np.float32) / 2
     index.add(chunks, [[SentenceVector(c.start, c.end, vector)] for c in chunks])
 
@@ -34,21 +46,21 @@ def test_the_three_rarest_words_are_kept_even_when_all_are_common() -> None:
 ROWS = Chunk("acme.pdf", "Acme", "Total assets 5,000 4,000", 120, 144, page=3, context="CONSOLIDATED BALANCE SHEETS")
 
 
-def test_a_chunk_is_found_by_the_words_of_its_page_heading(tmp_path: Path) -> None:
-    index = LocalIndex(tmp_path / "local.sqlite")
+def test_a_chunk_is_found_by_the_words_of_its_page_heading(side: SideIndex) -> None:
+    index = side
     add(index, ROWS, Chunk("other.pdf", "Other", "Total assets grew in the year", 0, 29, page=1))
     assert [i for i, _ in index.search("balance sheets total assets", 5)][0] == ROWS.id
 
 
-def test_a_stored_chunk_keeps_its_context_and_exact_text(tmp_path: Path) -> None:
-    index = LocalIndex(tmp_path / "local.sqlite")
+def test_a_stored_chunk_keeps_its_context_and_exact_text(side: SideIndex) -> None:
+    index = side
     add(index, ROWS)
     assert index.chunks([ROWS.id])[ROWS.id] == ROWS
     assert index.sentences(ROWS.id)[0].start == 120
 
 
-def test_a_rebuilt_keyword_index_still_holds_the_headings(tmp_path: Path) -> None:
-    index = LocalIndex(tmp_path / "local.sqlite")
+def test_a_rebuilt_keyword_index_still_holds_the_headings(side: SideIndex) -> None:
+    index = side
     add(index, ROWS)
     index.rebuild_keyword_index()
     assert [i for i, _ in index.search("balance sheets", 5)] == [ROWS.id]
@@ -68,8 +80,8 @@ def test_an_index_made_before_chunks_had_a_context_opens_and_takes_new_chunks(tm
     assert index.chunks([ROWS.id])[ROWS.id].context == "CONSOLIDATED BALANCE SHEETS"
 
 
-def test_sources_are_listed_with_their_chunk_counts_and_phrases_counted_per_source(tmp_path: Path) -> None:
-    index = LocalIndex(tmp_path / "local.sqlite")
+def test_sources_are_listed_with_their_chunk_counts_and_phrases_counted_per_source(side: SideIndex) -> None:
+    index = side
     add(index, ROWS, Chunk("b.txt", "Bee notes", "Foot Locker sells shoes.", 0, 24))
     add(index, Chunk("b.txt", "Bee notes", "A locker by the foot of the stairs.", 30, 65))
     assert index.source_sizes() == {"acme.pdf": 1, "b.txt": 2}

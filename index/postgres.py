@@ -1,0 +1,425 @@
+"""The shared mode's side of the index in PostgreSQL: what `index.local.LocalIndex` keeps in SQLite, for any
+number of app servers at once (`QA_DATABASE_URL`, beside a Chroma server for the vectors).
+
+The same interface as `LocalIndex` (chunks, keyword search, sentence vectors, the manifest of files and
+collections, meta), so `index.store.ChunkStore` and everything above it run unchanged. Keyword search is
+BM25 over a postings table (term, chunk, tf) written at ingest, with the statistics (chunks per term,
+chunks and length per collection) kept per collection, so that one collection's documents do not change
+how another's rank. A query is scored in two stages inside PostgreSQL: its selective words (in at most
+`COMMON_SHARE` of the chunks searched) rank candidates, then the common words' scores are added for the
+best `CANDIDATES` of them; with no selective word, the three rarest words rank. Terms are FTS5's:
+unicode letters and digits, lower-cased, diacritics removed, Porter-stemmed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from index.local import COMMON_SHARE, MAX_QUERY_TERMS, SentenceVector, _porter
+from index.manifest import DEFAULT_COLLECTION, DocumentRecord
+from index.manifest import Collection as Shelf
+from index.types import Chunk
+from index.words import content_words
+
+K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
+CANDIDATES = 200  # chunks the common words are added for
+_TOKEN = re.compile(r"[^\W_]+")  # FTS5 unicode61: letters and digits; everything else separates
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO changes VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, root TEXT NOT NULL, sha256 TEXT NOT NULL, title TEXT NOT NULL,
+    collection TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}');
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY, owner TEXT NOT NULL, visibility TEXT NOT NULL, groups TEXT NOT NULL DEFAULT '');
+INSERT INTO collections (name, owner, visibility) VALUES ('{DEFAULT_COLLECTION}', '', 'public') ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid BIGSERIAL PRIMARY KEY, id TEXT UNIQUE NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    context TEXT NOT NULL DEFAULT '', collection TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}',
+    length INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE INDEX IF NOT EXISTS chunks_collection ON chunks(collection);
+CREATE TABLE IF NOT EXISTS postings (
+    term TEXT NOT NULL, chunk BIGINT NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE, tf INTEGER NOT NULL,
+    PRIMARY KEY (term, chunk));
+CREATE INDEX IF NOT EXISTS postings_chunk ON postings(chunk);
+CREATE TABLE IF NOT EXISTS term_stats (
+    collection TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (term, collection));
+CREATE TABLE IF NOT EXISTS collection_stats (
+    collection TEXT PRIMARY KEY, chunks BIGINT NOT NULL, length BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentences (
+    chunk BIGINT NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, vector BYTEA NOT NULL);
+CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
+"""
+
+# BM25 of the postings of `terms` in chunk rows `c`, each with its own collection's statistics
+_SCORE = f"""
+SELECT c.id, SUM(GREATEST(LN((s.chunks - t.df + 0.5) / (t.df + 0.5)), 1e-6)
+                 * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * c.length / (s.length::float8 / s.chunks))))
+FROM postings p
+JOIN chunks c ON c.rowid = p.chunk
+JOIN term_stats t ON t.term = p.term AND t.collection = c.collection
+JOIN collection_stats s ON s.collection = c.collection
+WHERE p.term = ANY(%(terms)s)
+"""
+
+
+def terms(text: str) -> list[str]:
+    """The keyword terms of `text`, as FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
+    stem = _porter().stemWord
+    return [stem(token) for token in _TOKEN.findall(plain)]
+
+
+class PgIndex:
+    """Chunks, keyword postings, sentence vectors, the manifest and meta, in one PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        """Connect to the database at `url` (postgresql://...) and create the tables it lacks."""
+        import psycopg
+
+        self.url = url
+        self._db = psycopg.connect(_plain(url), autocommit=True)
+        self._lock = threading.RLock()
+        with self._lock, self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(7211)")  # two app servers starting at once
+            self._db.execute(SCHEMA)
+        self._sizes: tuple[Any, tuple[dict[str, int], dict[str, str]]] = (None, ({}, {}))
+        self._collection_sizes: tuple[object, dict[str, int]] = (None, {})
+
+    # writes
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        with self._lock, self._db.transaction():
+            yield self._db
+            self._db.execute("UPDATE changes SET version = version + 1 WHERE id = 1")
+
+    def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
+        """Insert chunks (replacing any with the same id) with their sentence vectors and keyword postings."""
+        with self._transaction() as db:
+            self._delete(db, [c.id for c in chunks])
+            for c, chunk_sentences in zip(chunks, sentences, strict=True):
+                counts = Counter(terms(c.indexed_text))
+                length = sum(counts.values())
+                rowid = db.execute(
+                    'INSERT INTO chunks (id, source, title, page, start, "end", text, context, collection, length) '
+                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING rowid",
+                    (c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context, c.collection, length),
+                ).fetchone()[0]
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO postings (term, chunk, tf) VALUES (%s, %s, %s)",
+                        [(term, rowid, tf) for term, tf in counts.items()],
+                    )
+                    cur.executemany(
+                        'INSERT INTO sentences (chunk, start, "end", vector) VALUES (%s,%s,%s,%s)',
+                        [(rowid, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in chunk_sentences],
+                    )
+                self._count(db, c.collection, list(counts), 1, length)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove chunks by id; unknown ids are ignored."""
+        with self._transaction() as db:
+            self._delete(db, list(ids))
+
+    def _delete(self, db: Any, ids: list[str]) -> None:
+        if not ids:
+            return
+        rows = db.execute("SELECT rowid, collection, length FROM chunks WHERE id = ANY(%s)", (ids,)).fetchall()
+        for rowid, collection, length in rows:
+            found = [r[0] for r in db.execute("SELECT term FROM postings WHERE chunk = %s", (rowid,))]
+            self._count(db, collection, found, -1, -length)
+        db.execute("DELETE FROM chunks WHERE id = ANY(%s)", (ids,))  # postings and sentences go with them
+
+    @staticmethod
+    def _count(db: Any, collection: str, found: list[str], chunks: int, length: int) -> None:
+        """Add `chunks` (1 or -1) to the statistics of `collection` and of each of its terms `found`."""
+        db.execute(
+            "INSERT INTO collection_stats VALUES (%s, %s, %s) ON CONFLICT (collection) DO UPDATE SET "
+            "chunks = collection_stats.chunks + EXCLUDED.chunks, length = collection_stats.length + EXCLUDED.length",
+            (collection, chunks, length),
+        )
+        if found:
+            db.execute(
+                "INSERT INTO term_stats (collection, term, df) SELECT %s, unnest(%s::text[]), %s "
+                "ON CONFLICT (term, collection) DO UPDATE SET df = term_stats.df + EXCLUDED.df",
+                (collection, found, chunks),
+            )
+
+    def rebuild_keyword_index(self) -> None:
+        """Write the postings and their statistics again from the chunk rows."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM postings; DELETE FROM term_stats; DELETE FROM collection_stats;")
+            rows = db.execute(
+                'SELECT rowid, id, source, title, text, start, "end", page, context, collection FROM chunks'
+            ).fetchall()
+            for rowid, *fields in rows:
+                chunk = Chunk(*fields[1:])
+                counts = Counter(terms(chunk.indexed_text))
+                db.execute("UPDATE chunks SET length = %s WHERE rowid = %s", (sum(counts.values()), rowid))
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO postings VALUES (%s, %s, %s)", [(t, rowid, tf) for t, tf in counts.items()]
+                    )
+                self._count(db, chunk.collection, list(counts), 1, sum(counts.values()))
+
+    # keyword search
+
+    def search(
+        self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 keyword search in `sources` and `collections` (None: all): the best `n` chunk ids with their
+        scores (higher is better)."""
+        wanted = list(dict.fromkeys(terms(" ".join(content_words(question)))))
+        if not wanted:
+            return []
+        where, params = "", {}
+        if sources is not None:
+            where += " AND c.source = ANY(%(sources)s)"
+            params["sources"] = list(sources)
+        if collections is not None:
+            where += " AND c.collection = ANY(%(collections)s)"
+            params["collections"] = list(collections)
+        rare, common = self._split(wanted, collections)
+        with self._lock:
+            sql = f"{_SCORE}{where} GROUP BY c.id ORDER BY 2 DESC LIMIT %(limit)s"
+            ranked = self._db.execute(sql, {**params, "terms": rare, "limit": max(n, CANDIDATES)}).fetchall()
+            scores = {r[0]: float(r[1]) for r in ranked}
+            if common and scores:
+                sql = f"{_SCORE}{where} AND c.id = ANY(%(ids)s) GROUP BY c.id"
+                for chunk_id, score in self._db.execute(sql, {**params, "terms": common, "ids": list(scores)}):
+                    scores[chunk_id] += float(score)
+        return sorted(scores.items(), key=lambda item: -item[1])[:n]
+
+    def _split(self, wanted: list[str], collections: Collection[str] | None) -> tuple[list[str], list[str]]:
+        """The selective terms (at most `MAX_QUERY_TERMS`, rarest first) and the others."""
+        scope, params = ("", {}) if collections is None else (" AND collection = ANY(%(c)s)", {"c": list(collections)})
+        with self._lock:
+            sql = f"SELECT COALESCE(SUM(chunks), 0) FROM collection_stats WHERE true{scope}"
+            total = int(_scalar(self._db, sql, params))
+            rows = self._db.execute(
+                f"SELECT term, SUM(df) FROM term_stats WHERE term = ANY(%(t)s){scope} GROUP BY term",
+                {**params, "t": wanted},
+            ).fetchall()
+        df = {r[0]: int(r[1]) for r in rows}
+        by_rarity = sorted(wanted, key=lambda t: df.get(t, 0))
+        rare = [t for t in by_rarity if df.get(t, 0) <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
+        rare = rare if rare else by_rarity[:3]
+        return rare, [t for t in wanted if t not in rare]
+
+    def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
+        """Chunks per source that contain `words` (plain lower-case words) in a row."""
+        if not words or not all(re.fullmatch(r"\w+", w) for w in words):
+            return {}
+        pattern = r"\m" + r"\W+".join(words) + r"\M"
+        sql = "SELECT source, COUNT(*) FROM chunks WHERE (context || ' ' || text) ~* %s GROUP BY source"
+        with self._lock:
+            return {r[0]: r[1] for r in self._db.execute(sql, (pattern,))}
+
+    # reads
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the index changes, through any app server."""
+        with self._lock:
+            return int(_scalar(self._db, "SELECT version FROM changes WHERE id = 1")), 0
+
+    def _sources(self) -> tuple[dict[str, int], dict[str, str]]:
+        with self._lock:
+            version = self.version()
+            if self._sizes[0] != version:
+                sql = "SELECT source, collection, COUNT(*) FROM chunks GROUP BY source, collection ORDER BY source"
+                rows = self._db.execute(sql).fetchall()
+                self._sizes = (version, ({r[0]: r[2] for r in rows}, {r[0]: r[1] for r in rows}))
+            return self._sizes[1]
+
+    def source_sizes(self) -> dict[str, int]:
+        """Each indexed source's number of chunks."""
+        return self._sources()[0]
+
+    def source_collections(self) -> dict[str, str]:
+        """Each indexed source's collection."""
+        return self._sources()[1]
+
+    def collection_sizes(self) -> dict[str, int]:
+        """Each collection's number of chunks."""
+        sizes, homes = self._sources()
+        with self._lock:
+            if self._collection_sizes[0] is not sizes:
+                totals: dict[str, int] = {}
+                for source, n in sizes.items():
+                    totals[homes[source]] = totals.get(homes[source], 0) + n
+                self._collection_sizes = (sizes, totals)
+            return self._collection_sizes[1]
+
+    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
+        """Indexed sources of `collections` (None: all) with their number of chunks, in source order."""
+        sizes, homes = self._sources()
+        if collections is None:
+            return dict(sizes)
+        return {source: n for source, n in sizes.items() if homes[source] in collections}
+
+    def chunk_collections(self, ids: Sequence[str]) -> dict[str, str]:
+        """The collection of each chunk id (unknown ids are left out)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, collection FROM chunks WHERE id = ANY(%s)", (list(ids),))
+            return {r[0]: r[1] for r in rows}
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """Look chunks up by id."""
+        columns = 'id, source, title, text, start, "end", page, context, collection'
+        with self._lock:
+            rows = self._db.execute(f"SELECT {columns} FROM chunks WHERE id = ANY(%s)", (list(ids),)).fetchall()
+        return {r[0]: Chunk(*r[1:]) for r in rows}
+
+    def sentences(self, chunk_id: str) -> list[SentenceVector]:
+        """The sentences of a chunk, in order, with their vectors."""
+        with self._lock:
+            rows = self._db.execute(
+                'SELECT s.start, s."end", s.vector FROM sentences s JOIN chunks c ON c.rowid = s.chunk '
+                "WHERE c.id = %s ORDER BY s.start",
+                (chunk_id,),
+            ).fetchall()
+        return [SentenceVector(r[0], r[1], np.frombuffer(r[2], dtype=np.float32)) for r in rows]
+
+    def chunk_ids(self, source: str) -> list[str]:
+        """Ids of one source's chunks."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE source = %s", (source,))]
+
+    def chunk_sources(self) -> list[tuple[str, str]]:
+        """(id, source) of every chunk."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self._db.execute("SELECT id, source FROM chunks")]
+
+    def keyword_rows_off(self) -> int:
+        """Chunks with words but no postings (0 when in step; postings never outlive their chunk)."""
+        sql = (
+            "SELECT COUNT(*) FROM chunks c "
+            "WHERE c.length > 0 AND NOT EXISTS (SELECT 1 FROM postings p WHERE p.chunk = c.rowid)"
+        )
+        with self._lock:
+            return int(_scalar(self._db, sql))
+
+    def count(self) -> int:
+        """Number of chunks."""
+        with self._lock:
+            return int(_scalar(self._db, "SELECT COUNT(*) FROM chunks"))
+
+    def is_empty(self) -> bool:
+        """Whether no chunk is indexed."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+
+    # the manifest
+
+    def document(self, source: str) -> DocumentRecord | None:
+        """The manifest entry of a source, if it was ingested."""
+        with self._lock:
+            found = self._db.execute(f"{_DOCUMENT} WHERE source = %s", (source,)).fetchone()
+        return DocumentRecord(*found) if found else None
+
+    def documents_under(self, root: str, collection: str) -> list[DocumentRecord]:
+        """Manifest entries ingested from folder `root` into `collection`."""
+        with self._lock:
+            rows = self._db.execute(f"{_DOCUMENT} WHERE root = %s AND collection = %s", (root, collection))
+            return [DocumentRecord(*r) for r in rows]
+
+    def all_documents(self) -> list[DocumentRecord]:
+        """Every manifest entry."""
+        with self._lock:
+            return [DocumentRecord(*r) for r in self._db.execute(_DOCUMENT)]
+
+    def put_document(self, record: DocumentRecord) -> None:
+        """Record (or update) a file in the manifest."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO documents (source, root, sha256, title, collection) VALUES (%s,%s,%s,%s,%s) "
+                "ON CONFLICT (source) DO UPDATE SET root = EXCLUDED.root, sha256 = EXCLUDED.sha256, "
+                "title = EXCLUDED.title, collection = EXCLUDED.collection",
+                (record.source, record.root, record.sha256, record.title, record.collection),
+            )
+
+    def delete_document(self, source: str) -> None:
+        """Drop a file from the manifest."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE source = %s", (source,))
+
+    def collections(self) -> dict[str, Shelf]:
+        """Every collection by name."""
+        with self._lock:
+            rows = self._db.execute("SELECT name, owner, visibility, groups FROM collections ORDER BY name")
+            return {r[0]: Shelf(r[0], r[1], r[2], frozenset(g for g in r[3].split(",") if g)) for r in rows}
+
+    def put_collection(self, collection: Shelf) -> None:
+        """Create a collection, or change its owner, visibility or groups."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO collections (name, owner, visibility, groups) VALUES (%s,%s,%s,%s) ON CONFLICT (name) "
+                "DO UPDATE SET owner = EXCLUDED.owner, visibility = EXCLUDED.visibility, groups = EXCLUDED.groups",
+                (collection.name, collection.owner, collection.visibility, ",".join(sorted(collection.groups))),
+            )
+
+    # meta
+
+    def get_meta(self, key: str) -> str | None:
+        """Read a small piece of index metadata."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a small piece of index metadata."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (key, value)
+            )
+
+    def claim_meta(self, key: str, value: str) -> str:
+        """Record `value` under `key` unless a value is there already; return the recorded one."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT DO NOTHING", (key, value))
+            return str(db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()[0])
+
+    def delete_meta(self, key: str) -> None:
+        """Remove a piece of index metadata."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM meta WHERE key = %s", (key,))
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+
+_DOCUMENT = "SELECT source, root, sha256, title, collection FROM documents"
+
+
+def _scalar(db: Any, sql: str, params: Any = None) -> Any:
+    """The first column of the first row of a query that always returns one."""
+    row = db.execute(sql, params).fetchone()
+    if row is None:  # pragma: no cover - aggregates and the one `changes` row always answer
+        raise LookupError(sql)
+    return row[0]
+
+
+def _plain(url: str) -> str:
+    """A libpq URL from a SQLAlchemy one (postgresql+psycopg://... -> postgresql://...)."""
+    return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The SQLAlchemy URL of the database (psycopg 3 driver), for LangChain's record manager."""
+    return "postgresql+psycopg://" + _plain(url).removeprefix("postgresql://")
