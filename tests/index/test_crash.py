@@ -8,6 +8,7 @@ this process opens each copy only after the kill, so no Chroma client holds stal
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -69,8 +70,12 @@ def _state(qa: QA) -> dict[str, object]:
 def killed_ingest(v1: Path, folder: Path, data_dir: Path, step: str, nth: int) -> QA:
     """A copy of the v1 index after an ingest of `folder` killed at the `nth` `step`; opened only now."""
     shutil.copytree(v1, data_dir)
-    killed = subprocess.run([sys.executable, str(HARNESS), str(data_dir), str(folder), step, str(nth)],
-                            cwd=REPO, capture_output=True, text=True)
+    killed = subprocess.run(
+        [sys.executable, str(HARNESS), str(data_dir), str(folder), step, str(nth)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert killed.returncode == -signal.SIGKILL, f"the ingest was not killed at {step} #{nth}: {killed.stderr}"
     return QA(data_dir=data_dir)
 
@@ -81,8 +86,12 @@ def crash_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
     root = tmp_path_factory.mktemp("crash")
     folder, v1 = root / "docs", root / "v1"
     _write_v1(folder)
-    subprocess.run([sys.executable, "-m", "cli.main", "--data-dir", str(v1), "ingest", "-q", str(folder)],
-                   cwd=REPO, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "cli.main", "--data-dir", str(v1), "ingest", "-q", str(folder)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     _write_v2(folder)
     shutil.copytree(v1, root / "reference")
     reference = QA(data_dir=root / "reference")
@@ -90,17 +99,17 @@ def crash_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, d
     return folder, v1, _state(reference)
 
 
-@pytest.mark.parametrize(
-    ("step", "nth"),
-    [
-        ("after-chroma-add", 1),
-        ("after-chroma-add", 2),
-        ("after-local-add", 2),
-        ("after-chroma-delete", 1),
-        ("after-store-delete", 1),
-        ("before-manifest", 2),
-    ],
-)
+CASES = [
+    ("after-chroma-add", 1),
+    ("after-chroma-add", 2),
+    ("after-local-add", 2),
+    ("after-chroma-delete", 1),
+    ("after-store-delete", 1),
+    ("before-manifest", 2),
+]
+
+
+@pytest.mark.parametrize(("step", "nth"), CASES)
 def test_a_killed_ingest_answers_and_the_next_ingest_converges(
     crash_setup: tuple[Path, Path, dict[str, object]], tmp_path: Path, step: str, nth: int
 ) -> None:
@@ -112,6 +121,39 @@ def test_a_killed_ingest_answers_and_the_next_ingest_converges(
     qa.ingest(folder)
     assert _state(qa) == reference
     assert qa.check().ok
+
+
+@pytest.mark.parametrize(("step", "nth"), CASES)
+def test_in_the_shared_mode_a_killed_ingest_answers_and_another_app_servers_ingest_converges(
+    crash_setup: tuple[Path, Path, dict[str, object]],
+    tmp_path: Path,
+    chroma_server: str,
+    database_url: str,
+    step: str,
+    nth: int,
+) -> None:
+    """PostgreSQL and a Chroma server (issue 23): app server A is killed mid-ingest; B, with a data directory of
+    its own, answers meanwhile and its ingest converges to the uninterrupted result."""
+    _, _, reference = crash_setup
+    shared = {"QA_CHROMA_URL": chroma_server, "QA_DATABASE_URL": database_url}
+    folder = tmp_path / "docs"
+    _write_v1(folder)
+    QA(data_dir=tmp_path / "server-a", chroma_url=chroma_server, database_url=database_url).ingest(folder)
+    _write_v2(folder)
+    killed = subprocess.run(
+        [sys.executable, str(HARNESS), str(tmp_path / "server-a"), str(folder), step, str(nth)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **shared},
+    )
+    assert killed.returncode == -signal.SIGKILL, f"the ingest was not killed at {step} #{nth}: {killed.stderr}"
+    other = QA(data_dir=tmp_path / "server-b", chroma_url=chroma_server, database_url=database_url)
+    assert "Morag Finlay" in other.ask("Who is the lighthouse keeper of Skerry Point?").text
+    assert not other.check().ok, "the kill left the stores out of step, and check should say so"
+    other.ingest(folder)
+    assert _state(other) == reference
+    assert other.check().ok
 
 
 def test_chunks_of_a_file_deleted_after_the_crash_do_not_stay_behind(
