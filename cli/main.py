@@ -16,6 +16,7 @@ from typing import Any
 
 from cli.collection import add_collections_parser, run_collections
 from cli.keys import add_keys_parser, run_keys
+from cli.migrate import add_migrate_parser, run_migrate
 from cli.serve import add_serve_parser, run_serve
 from cli.users import add_users_parser, run_users
 from index.manifest import DEFAULT_COLLECTION
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove a source from the index")
     remove.add_argument("source")
     add_serve_parser(sub)
+    add_migrate_parser(sub)
     add_users_parser(sub)
     add_keys_parser(sub)
     add_collections_parser(sub)
@@ -285,6 +287,7 @@ COMMANDS = {
     "sources": run_sources,
     "remove": run_remove,
     "serve": run_serve,
+    "migrate": run_migrate,
     "users": run_users,
     "keys": run_keys,
     "collections": run_collections,

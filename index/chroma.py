@@ -23,7 +23,7 @@ from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from index.local import SideIndex
+from index.local import LocalIndex, SideIndex
 
 COLLECTION = "chunks"  # the embedded collection; server collections are named per data directory
 _PAGE = 5000  # ids fetched per request when reading the whole collection
@@ -104,7 +104,9 @@ def open_chroma(data_dir: Path, embedder: Embeddings, local: SideIndex, chroma_u
         StoreConfigError: no server answers, the index was built in the other mode, or the
             server lacks the collection holding this index's vectors.
     """
-    had_index = (data_dir / "chroma").exists() or not local.is_empty()  # indexes older than the record: embedded
+    # an index older than the mode's record is embedded; a shared-mode database records its mode from the start
+    embedded_folder = (data_dir / "chroma").exists() and isinstance(local, LocalIndex)
+    had_index = embedded_folder or not local.is_empty()
     _check_mode(data_dir, local, chroma_url, local.get_meta("chroma_mode") or ("embedded" if had_index else None))
     client = connect(data_dir, chroma_url)
     name = _collection_name(data_dir, local, chroma_url)
