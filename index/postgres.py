@@ -108,27 +108,33 @@ class PgIndex:
             self._db.execute("UPDATE changes SET version = version + 1 WHERE id = 1")
 
     def add(self, chunks: Sequence[Chunk], sentences: Sequence[Sequence[SentenceVector]]) -> None:
-        """Insert chunks (replacing any with the same id) with their sentence vectors and keyword postings."""
+        """Insert chunks (replacing any with the same id) with their sentence vectors and keyword postings:
+        one statement for the rows, COPY for postings and sentences, one statement per collection's statistics."""
+        if not chunks:
+            return
+        counts = [Counter(terms(c.indexed_text)) for c in chunks]
+        lengths = [sum(found.values()) for found in counts]
+        fields = [(c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context, c.collection) for c in chunks]
+        columns = [list(column) for column in zip(*fields, strict=True)]
         with self._transaction() as db:
             self._delete(db, [c.id for c in chunks])
-            for c, chunk_sentences in zip(chunks, sentences, strict=True):
-                counts = Counter(terms(c.indexed_text))
-                length = sum(counts.values())
-                rowid = db.execute(
-                    'INSERT INTO chunks (id, source, title, page, start, "end", text, context, collection, length) '
-                    "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING rowid",
-                    (c.id, c.source, c.title, c.page, c.start, c.end, c.text, c.context, c.collection, length),
-                ).fetchone()[0]
-                with db.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO postings (term, chunk, tf) VALUES (%s, %s, %s)",
-                        [(term, rowid, tf) for term, tf in counts.items()],
-                    )
-                    cur.executemany(
-                        'INSERT INTO sentences (chunk, start, "end", vector) VALUES (%s,%s,%s,%s)',
-                        [(rowid, s.start, s.end, s.vector.astype(np.float32).tobytes()) for s in chunk_sentences],
-                    )
-                self._count(db, c.collection, list(counts), 1, length)
+            rows = db.execute(
+                'INSERT INTO chunks (id, source, title, page, start, "end", text, context, collection, length) '
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::int[], %s::int[], %s::int[], "
+                "%s::text[], %s::text[], %s::text[], %s::int[]) RETURNING id, rowid",
+                [*columns, lengths],
+            ).fetchall()
+            rowids = dict(rows)
+            with db.cursor() as cur, cur.copy("COPY postings (term, chunk, tf) FROM STDIN") as copy:
+                for c, found in zip(chunks, counts, strict=True):
+                    for term, tf in found.items():
+                        copy.write_row((term, rowids[c.id], tf))
+            with db.cursor() as cur, cur.copy('COPY sentences (chunk, start, "end", vector) FROM STDIN') as copy:
+                for c, chunk_sentences in zip(chunks, sentences, strict=True):
+                    for s in chunk_sentences:
+                        copy.write_row((rowids[c.id], s.start, s.end, s.vector.astype(np.float32).tobytes()))
+            changes = [(c.collection, found, 1, n) for c, found, n in zip(chunks, counts, lengths, strict=True)]
+            self._count_all(db, changes)
 
     def delete(self, ids: Iterable[str]) -> None:
         """Remove chunks by id; unknown ids are ignored."""
@@ -138,26 +144,40 @@ class PgIndex:
     def _delete(self, db: Any, ids: list[str]) -> None:
         if not ids:
             return
-        rows = db.execute("SELECT rowid, collection, length FROM chunks WHERE id = ANY(%s)", (ids,)).fetchall()
-        for rowid, collection, length in rows:
-            found = [r[0] for r in db.execute("SELECT term FROM postings WHERE chunk = %s", (rowid,))]
-            self._count(db, collection, found, -1, -length)
+        rows = db.execute(
+            "SELECT c.collection, c.length, array_agg(p.term) FILTER (WHERE p.term IS NOT NULL) "
+            "FROM chunks c LEFT JOIN postings p ON p.chunk = c.rowid WHERE c.id = ANY(%s) GROUP BY c.rowid",
+            (ids,),
+        ).fetchall()
+        self._count_all(db, [(collection, found or [], -1, -length) for collection, length, found in rows])
         db.execute("DELETE FROM chunks WHERE id = ANY(%s)", (ids,))  # postings and sentences go with them
 
     @staticmethod
-    def _count(db: Any, collection: str, found: list[str], chunks: int, length: int) -> None:
-        """Add `chunks` (1 or -1) to the statistics of `collection` and of each of its terms `found`."""
-        db.execute(
-            "INSERT INTO collection_stats VALUES (%s, %s, %s) ON CONFLICT (collection) DO UPDATE SET "
-            "chunks = collection_stats.chunks + EXCLUDED.chunks, length = collection_stats.length + EXCLUDED.length",
-            (collection, chunks, length),
-        )
-        if found:
+    def _count_all(db: Any, changes: Sequence[tuple[str, Iterable[str], int, int]]) -> None:
+        """Add each change (a collection, a chunk's distinct terms, +1 or -1 chunk, its length) to the
+        statistics: one statement per collection and table."""
+        chunks: Counter[str] = Counter()
+        length: Counter[str] = Counter()
+        df: dict[str, Counter[str]] = {}
+        for collection, found, sign, size in changes:
+            chunks[collection] += sign
+            length[collection] += size
+            df.setdefault(collection, Counter()).update(dict.fromkeys(found, sign))
+        for collection in chunks:
             db.execute(
-                "INSERT INTO term_stats (collection, term, df) SELECT %s, unnest(%s::text[]), %s "
-                "ON CONFLICT (term, collection) DO UPDATE SET df = term_stats.df + EXCLUDED.df",
-                (collection, found, chunks),
+                "INSERT INTO collection_stats VALUES (%s, %s, %s) ON CONFLICT (collection) DO UPDATE SET "
+                "chunks = collection_stats.chunks + EXCLUDED.chunks, "
+                "length = collection_stats.length + EXCLUDED.length",
+                (collection, chunks[collection], length[collection]),
             )
+            changed = {term: n for term, n in df[collection].items() if n}
+            if changed:
+                db.execute(
+                    "INSERT INTO term_stats (collection, term, df) "
+                    "SELECT %s, unnest(%s::text[]), unnest(%s::int[]) "
+                    "ON CONFLICT (term, collection) DO UPDATE SET df = term_stats.df + EXCLUDED.df",
+                    (collection, list(changed), list(changed.values())),
+                )
 
     def rebuild_keyword_index(self) -> None:
         """Write the postings and their statistics again from the chunk rows."""
@@ -174,7 +194,7 @@ class PgIndex:
                     cur.executemany(
                         "INSERT INTO postings VALUES (%s, %s, %s)", [(t, rowid, tf) for t, tf in counts.items()]
                     )
-                self._count(db, chunk.collection, list(counts), 1, sum(counts.values()))
+                self._count_all(db, [(chunk.collection, counts, 1, sum(counts.values()))])
 
     # keyword search
 
