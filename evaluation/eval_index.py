@@ -55,7 +55,10 @@ def index_for(qa: QA, qset: QuestionSet, progress: IngestProgress | None = None)
     if qset.docs is None:
         _require_indexed(qa, qset, _current_index_problems(qa, qset))
         return qa
-    engine = QA(settings=qa.settings.model_copy(update={"data_dir": eval_dir(qa, qset.name, qset.docs)}))
+    # a set's own index is this machine's cache (SQLite, vectors embedded or on the Chroma server), never the
+    # shared mode's database: a question set's documents must not join the index people ask
+    cached = {"data_dir": eval_dir(qa, qset.name, qset.docs), "database_url": None}
+    engine = QA(settings=qa.settings.model_copy(update=cached))
     repaired = engine.check(repair=True)  # a cached index is verified before use, and repaired
     if not repaired.ok:
         log.warning(
