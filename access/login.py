@@ -1,6 +1,6 @@
 """The one login check the chat UI and an HTTP API share: accounts, the throttle, and a log of every failure.
 
-    authenticator = build_authenticator(settings)     # None: no users file and no dev users, so login is off
+    authenticator = build_authenticator(settings)     # None: no accounts and no dev users, so login is off
     result = authenticator.check("alice", password, address="10.0.0.5")
     result.user, result.message                       # a User or None; what to tell the person
 
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from access.accounts import MAX_PASSWORD, AccountsFile, Credentials, check_name, users_file
+from access.accounts import MAX_PASSWORD, Accounts, Credentials, accounts_store, check_name
 from access.permissions import User
 from access.throttle import LoginThrottle, Strike
 from qa.errors import ConfigError, QAError
@@ -201,35 +201,40 @@ class Authenticator:
 
 
 def build_authenticator(
-    settings: Settings, hasher: PasswordHasher | None = None, clock: Callable[[], float] = time.monotonic
+    settings: Settings,
+    hasher: PasswordHasher | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    store: Accounts | None = None,
 ) -> Authenticator | None:
-    """The login of `settings`, or None when there is no users file and no development users (login off).
+    """The login of `settings`, or None when there are no accounts and no development users (login off).
 
-    A users file that exists turns login on, even with no users in it.
+    The accounts are `store`, by default `accounts_store(settings)`: the users file, or in the shared mode the
+    database's users table. Once it exists (made by `qa users add`), login is on, even with no users in it.
 
     Raises:
-        ConfigError: `accounts.file` names a missing file, the file is not a users file of hashes, or a
-            development user is also in the file.
+        ConfigError: `accounts.file` names a missing file, the file is not a users file of hashes, a
+            development user is also in the accounts, or the shared database cannot be reached.
     """
     accounts = settings.accounts
     hasher = hasher or PasswordHasher()
     directories: list[UserDirectory] = []
-    file = AccountsFile(users_file(settings), hasher)
-    if accounts.file is not None and not file.exists():
+    store = store or accounts_store(settings, hasher)
+    exists = store.exists()
+    if accounts.file is not None and not exists:
         raise ConfigError(
-            f"accounts.file (QA_ACCOUNTS__FILE): {file.path} does not exist; `qa users add NAME` makes it"
+            f"accounts.file (QA_ACCOUNTS__FILE): {store.where} does not exist; `qa users add NAME` makes it"
         )
-    if file.exists():
-        directories.append(file)
+    if exists:
+        directories.append(store)
     if accounts.dev_plaintext_users:
         dev = DevUsers(accounts.dev_plaintext_users, hasher)
         log.warning(DEV_WARNING, ", ".join(repr(name) for name in dev.names()) or "no users")
-        both = sorted({user.name for user in file.users()} & set(dev.names()))
+        both = sorted({user.name for user in store.users()} & set(dev.names()))
         if both:
-            raise ConfigError(f"user {both[0]!r} is in {file.path} and in accounts.dev_plaintext_users; keep one")
+            raise ConfigError(f"user {both[0]!r} is in {store.where} and in accounts.dev_plaintext_users; keep one")
         directories.append(dev)
     else:
-        file.users()  # a broken file fails now, not at the first login
+        store.users()  # a broken file fails now, not at the first login
     if not directories:
         return None
     throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds, clock=clock)

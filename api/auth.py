@@ -1,9 +1,10 @@
 """Who is calling: an API key, as the user it acts for; or, with login off, what the chat UI does then.
 
-With no users file (login off, the default), no key is needed and every request acts as the UI's does:
-as an admin of the data directory, so keep the server on loopback. Once a users file exists, every
-request to `/v1/...` needs `Authorization: Bearer <key>` (see `qa keys`): 401 without one or with a
-wrong one, and 429 for a wrong key once its client address has sent too many (the login throttle's rules).
+With no accounts (login off, the default), no key is needed and every request acts as the UI's does:
+as an admin of the data directory, so keep the server on loopback. Once the accounts exist (the users file,
+or in the shared mode the database's users table, made by `qa users add`), every request to `/v1/...`
+needs `Authorization: Bearer <key>` (see `qa keys`): 401 without one or with a wrong one, and 429 for a
+wrong key once its client address has sent too many (the login throttle's rules).
 A valid key is always accepted: one client guessing never locks out the others behind the same address.
 """
 
@@ -13,8 +14,8 @@ import logging
 import math
 import threading
 
-from access.accounts import users_file
-from access.api_keys import KeysFile, keys_file
+from access.accounts import accounts_store
+from access.api_keys import keys_store
 from access.login import Authenticator, build_authenticator
 from access.permissions import ADMIN, User
 from access.throttle import LoginThrottle
@@ -29,20 +30,21 @@ class Gatekeeper:
     """Turns a request's `Authorization` header into the `User` it acts as, or refuses it."""
 
     def __init__(self, settings: Settings) -> None:
-        """Read accounts and keys from the data directory of `settings` (login on once a users file exists)."""
+        """Read accounts and keys as `settings` say (login on once the accounts exist)."""
         self.settings = settings
-        self.keys = KeysFile(keys_file(settings))
+        self.keys = keys_store(settings)
+        self.accounts = accounts_store(settings)
         accounts = settings.accounts
         self.throttle = LoginThrottle(accounts.max_failures, accounts.lockout_seconds, accounts.max_lockout_seconds)
         self._lock = threading.Lock()
         self._login: tuple[bool, Authenticator | None] | None = None
 
     def authenticator(self) -> Authenticator | None:
-        """The accounts, or None while login is off; built again when the users file appears or goes."""
-        exists = users_file(self.settings).is_file()
+        """The accounts, or None while login is off; built again when the accounts appear or go."""
+        exists = self.accounts.exists()
         with self._lock:
             if self._login is None or self._login[0] != exists:
-                self._login = (exists, build_authenticator(self.settings))
+                self._login = (exists, build_authenticator(self.settings, store=self.accounts))
             return self._login[1]
 
     def user(self, authorization: str | None, address: str | None) -> User:

@@ -1,4 +1,4 @@
-"""`qa keys`: API keys for the HTTP API, each acting as one user of the users file (see `access.api_keys`).
+"""`qa keys`: API keys for the HTTP API, each acting as one user of the accounts (see `access.api_keys`).
 
 qa keys add alice [--label laptop]     # prints the key once; only its hash is kept
 qa keys list [alice]                   # ids, users, labels, dates; never a key
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from access.accounts import AccountError
-from access.api_keys import KeysFile, keys_file
+from access.api_keys import keys_store
 from access.login import build_authenticator
 from qa.service import QA
 
@@ -31,12 +31,12 @@ def add_keys_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_keys(qa: QA, args: argparse.Namespace) -> int:
     """`qa keys ACTION`."""
-    keys = KeysFile(keys_file(qa.settings))
+    keys = keys_store(qa.settings)
     if args.action == "add":
         authenticator = build_authenticator(qa.settings)
         user = authenticator.user(args.name) if authenticator else None
         if authenticator is None:
-            raise AccountError("login is off (no users file), so the HTTP API needs no key; `qa users add NAME` first")
+            raise AccountError("login is off (no accounts), so the HTTP API needs no key; `qa users add NAME` first")
         if user is None:
             raise AccountError(f"no user {args.name!r}; `qa users list` shows them")
         record, token = keys.create(user.name, args.label)

@@ -265,9 +265,9 @@ def run_ui(qa: QA, args: argparse.Namespace) -> int:
 
 def run_feedback(qa: QA, args: argparse.Namespace) -> int:
     """`qa feedback export`: one JSON question per line, ready to complete and run with `qa eval`."""
-    from access.feedback import export_feedback
+    from access.feedback import feedback_log
 
-    questions = export_feedback(qa.settings.data_dir / "feedback.jsonl")
+    questions = feedback_log(qa.settings).export()
     text = "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

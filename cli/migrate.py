@@ -1,4 +1,5 @@
-"""`qa migrate --to postgresql://...`: copy this data directory's index into the shared mode, without re-embedding.
+"""`qa migrate --to postgresql://...`: copy this data directory into the shared mode, without re-embedding: the index,
+and the people (accounts with their hashes, API keys, votes, log-outs and the server's secret).
 
     qa [--data-dir DIR] migrate --to postgresql://user@host/db [--chroma-url http://host:8000]
 
@@ -34,16 +35,18 @@ def run_migrate(qa: QA, args: argparse.Namespace) -> int:
         raise ConfigError("--chroma-url (or QA_CHROMA_URL): the shared mode keeps its vectors on a Chroma server")
     target = QA(data_dir=qa.settings.data_dir, database_url=args.to, chroma_url=chroma_url)  # checked settings
     print(f"copying {qa.settings.data_dir} into {_shown(args.to)} (vectors on {chroma_url})", file=sys.stderr)
+    from access.migrate import migrate_people
+
     try:
-        report = migrate_index(
-            qa.store, qa.writer.records, target.store, target.writer.records, _progress
-        )
-    except MigrationError as err:
+        report = migrate_index(qa.store, qa.writer.records, target.store, target.writer.records, _progress)
+        people = migrate_people(qa.settings, args.to)
+    except (MigrationError, QAError) as err:
         raise QAError(f"--to: {err}") from err
     print(file=sys.stderr)
     print(
         f"copied {report.chunks} chunks, {report.documents} documents, {report.collections} collections and "
-        f"{report.records} records"
+        f"{report.records} records; {people.users} users, {people.keys} API keys, {people.votes} votes"
+        + (" and the server's secret" if people.secret else "")
     )
     check = target.check()
     for line in check.lines():

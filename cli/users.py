@@ -1,4 +1,4 @@
-"""`qa users`: login accounts in the users file (the CLI acts as an admin on its own data directory).
+"""`qa users`: login accounts, in the users file or the shared database (the CLI acts as an admin).
 
     qa users add alice [--groups hr,finance] [--admin] [--password-stdin]
     qa users passwd alice [--password-stdin]
@@ -17,7 +17,7 @@ import argparse
 import getpass
 import sys
 
-from access.accounts import AccountError, AccountsFile, check_new_password, parse_groups, users_file
+from access.accounts import AccountError, Accounts, accounts_store, check_new_password, parse_groups
 from access.permissions import User
 from qa.service import QA
 
@@ -65,14 +65,14 @@ def _groups_arg(text: str) -> frozenset[str]:
 
 def run_users(qa: QA, args: argparse.Namespace) -> int:
     """`qa users ACTION`."""
-    accounts = AccountsFile(users_file(qa.settings))
+    accounts = accounts_store(qa.settings)
     if args.action == "list":
         return _list(accounts)
     if args.action == "add":
         if accounts.lookup(args.name) is not None:  # before asking for a password
             raise AccountError(f"user {args.name!r} exists; change the password with `qa users passwd {args.name}`")
         user = accounts.add(args.name, read_password(args.name, args.password_stdin), args.groups, args.admin)
-        print(f"added {describe(user)} to {accounts.path}")
+        print(f"added {describe(user)} to {accounts.where}")
     elif args.action == "passwd":
         accounts.require(args.name)  # before asking for a password
         accounts.set_password(args.name, read_password(args.name, args.password_stdin))
@@ -85,17 +85,17 @@ def run_users(qa: QA, args: argparse.Namespace) -> int:
         accounts.remove(args.name)
         print(f"removed {args.name.strip().lower()}")
         if not accounts.users():
-            print(f"no users left: nobody can log in; delete {accounts.path} to turn login off", file=sys.stderr)
+            print(f"no users left: nobody can log in; {accounts.turn_off} to turn login off", file=sys.stderr)
     return 0
 
 
-def _list(accounts: AccountsFile) -> int:
+def _list(accounts: Accounts) -> int:
     if not accounts.exists():
-        print(f"no users file ({accounts.path}): login is off; `qa users add NAME` turns it on")
+        print(f"no accounts ({accounts.where} does not exist): login is off; `qa users add NAME` turns it on")
         return 0
     users = accounts.users()
     if not users:
-        print(f"no users in {accounts.path}: nobody can log in")
+        print(f"no users in {accounts.where}: nobody can log in")
     width = max((len(user.name) for user in users), default=0)
     for user in users:
         print(f"{user.name:<{width}}  {'admin' if user.admin else '     '}  groups: {_groups(user) or '-'}")

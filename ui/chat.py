@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from access.feedback import record_feedback
+from access.feedback import FeedbackFile, feedback_log
 from access.permissions import User
 from qa.errors import QAError
 from qa.service import QA
@@ -44,10 +45,16 @@ class ChatHandlers:
     """The chat's event handlers, bound to one engine."""
 
     def __init__(self, qa: QA, sessions: Sessions | None = None) -> None:
-        """Answer with `qa` for the users of `sessions` (default: login off); feedback goes to `feedback.jsonl`."""
+        """Answer with `qa` for the users of `sessions` (default: login off); votes go to the feedback log
+        (`feedback.jsonl`, or the shared database's table)."""
         self.qa = qa
         self.sessions = sessions or Sessions(None, qa.settings)
-        self.feedback_path = qa.settings.data_dir / "feedback.jsonl"
+        self.feedback = feedback_log(qa.settings)
+
+    @property
+    def feedback_path(self) -> Path | None:
+        """The file votes are appended to (None in the shared mode: they go to the database)."""
+        return self.feedback.path if isinstance(self.feedback, FeedbackFile) else None
 
     def titles(self, answers: Sequence[Answer], user: User | None) -> dict[str, str]:
         """A title to show for each source the answers draw on (None: no user, the passages' own titles)."""
@@ -130,7 +137,7 @@ class ChatHandlers:
         return messages, turns, "", sources_html(answers, titles), saved(turns, _user(request))
 
     def like(self, turns: list[Turn], data: gr.LikeData, request: gr.Request) -> None:
-        """Append a thumbs up or down, with the question, answer and citations, to the feedback file.
+        """Append a thumbs up or down, with the question, answer and citations, to the feedback log.
 
         Only for an answer this server gave to this user (its signature, under the data directory's key,
         says so, also after a restart): a turn the browser made up, or kept from another user, records
@@ -152,9 +159,9 @@ class ChatHandlers:
             return
         liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
         try:
-            record_feedback(self.feedback_path, answer, liked, user.name if self.sessions.login else None)
-        except OSError as err:
-            log.error("feedback not written to %s: %s", self.feedback_path, err)
+            self.feedback.record(answer, liked, user.name if self.sessions.login else None)
+        except (OSError, QAError) as err:  # a full disk, or the shared database out of reach
+            log.error("feedback not written to %r: %s", self.feedback, err)
             gr.Warning(NOT_RECORDED + "the server could not write it down; tell the administrator.")
 
     def new_chat(self, request: gr.Request) -> tuple[Any, ...]:

@@ -4,7 +4,8 @@ Every handler asks `Sessions.user(request)` first and passes the answer to the e
 one permission check (`access.permissions`). A session whose account was removed since it logged in is refused.
 A login is a signed, expiring token in a cookie (`access.sessions`), and answers are signed for their user
 (`sign`, so that a vote is recorded only on an answer this server gave to that user); both keys come from
-the data directory (`access.server_key`), so sessions and votes on earlier answers survive a restart.
+the server key (`access.server_key`: the data directory's, or in the shared mode the database's), so sessions
+and votes on earlier answers survive a restart, and every app server of a shared database accepts them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class Sessions:
     def __init__(self, authenticator: Authenticator | None, settings: Settings) -> None:
         """Look logged-in names up with `authenticator`; keys and session lifetime from `settings`."""
         self.authenticator = authenticator
-        self._key = derived_key(settings.data_dir, "answers")
-        self.tokens = SessionTokens(settings.data_dir, settings.accounts.session_hours * 3600)
+        self._key = derived_key(settings, "answers")
+        self.tokens = SessionTokens(settings, settings.accounts.session_hours * 3600)
 
     def login_name(self, cookies: dict[str, str]) -> str | None:
         """The name whose valid session cookie is in `cookies`, if that account still exists; else None."""

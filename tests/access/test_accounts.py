@@ -1,4 +1,5 @@
-"""Accounts: argon2 hashes in a private file, `qa users`, throttled and logged logins, no plain-text passwords."""
+"""Accounts: argon2 hashes in a private file or the shared database, `qa users`, throttled and logged logins,
+no plain-text passwords. Tests taking `people_db` run in both modes (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
+from people import rows, settings_of
 
-from access.accounts import AccountError, AccountsFile, users_file
+from access.accounts import AccountError, Accounts, AccountsFile, accounts_store, users_file
 from access.login import Authenticator, ClientAddressMiddleware, build_authenticator, client_address
 from access.permissions import User
 from access.throttle import LoginThrottle
@@ -40,16 +42,23 @@ class Clock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, people_db: str | None) -> Settings:
+    """An app server's settings, in the local mode (users file) and in the shared mode (users table)."""
+    return settings_of(tmp_path / "qa", people_db)
+
+
+@pytest.fixture
+def local_settings(tmp_path: Path) -> Settings:
+    """Settings of the local mode only, for what is about the users file itself."""
     return load_settings(data_dir=tmp_path / "qa")
 
 
 @pytest.fixture
-def accounts(settings: Settings) -> AccountsFile:
-    file = AccountsFile(users_file(settings), FAST)
-    file.add("alice", PASSWORD, groups=["hr"], admin=True)
-    file.add("bob", "bobs password")
-    return file
+def accounts(settings: Settings) -> Accounts:
+    store = accounts_store(settings, FAST)
+    store.add("alice", PASSWORD, groups=["hr"], admin=True)
+    store.add("bob", "bobs password")
+    return store
 
 
 @pytest.fixture
@@ -72,7 +81,7 @@ def fail(auth: Authenticator, times: int, name: str = "alice", address: str | No
 # hashing and the file
 
 
-def test_a_password_verifies_against_its_hash_and_a_wrong_one_does_not(accounts: AccountsFile) -> None:
+def test_a_password_verifies_against_its_hash_and_a_wrong_one_does_not(accounts: Accounts) -> None:
     record = accounts.lookup("alice")
     assert record is not None and record.password_hash.startswith("$argon2id$")
     assert FAST.verify(record.password_hash, PASSWORD)
@@ -80,7 +89,10 @@ def test_a_password_verifies_against_its_hash_and_a_wrong_one_does_not(accounts:
         FAST.verify(record.password_hash, "not the password")
 
 
-def test_the_users_file_holds_hashes_never_a_password_and_only_its_owner_reads_it(accounts: AccountsFile) -> None:
+def test_the_users_file_holds_hashes_never_a_password_and_only_its_owner_reads_it(local_settings: Settings) -> None:
+    accounts = AccountsFile(users_file(local_settings), FAST)
+    accounts.add("alice", PASSWORD, groups=["hr"], admin=True)
+    accounts.add("bob", "bobs password")
     text = accounts.path.read_text(encoding="utf-8")
     assert PASSWORD not in text and "bobs password" not in text
     assert json.loads(text)["users"]["alice"] == {
@@ -92,15 +104,26 @@ def test_the_users_file_holds_hashes_never_a_password_and_only_its_owner_reads_i
     assert [p.name for p in accounts.path.parent.iterdir() if p.name.endswith(".tmp")] == []  # replaced atomically
 
 
-def test_users_groups_and_admin_flag_are_kept_and_changed(accounts: AccountsFile) -> None:
+def test_the_users_table_holds_hashes_never_a_password_and_refuses_any_other(tmp_path: Path, database_url: str) -> None:
+    accounts = accounts_store(settings_of(tmp_path, database_url), FAST)
+    accounts.add("alice", PASSWORD, groups=["hr"], admin=True)
+    accounts.add("bob", "bobs password")
+    stored = rows(database_url, "SELECT name, password_hash, groups, admin FROM users ORDER BY name")
+    assert stored[0] == ("alice", accounts.lookup("alice").password_hash, ["hr"], True)  # type: ignore[union-attr]
+    assert PASSWORD not in str(stored) and "bobs password" not in str(stored)
+    with pytest.raises(Exception, match="users_password_hash_check"):
+        rows(database_url, "INSERT INTO users (name, password_hash) VALUES ('carol', 's3cret')")
+
+
+def test_users_groups_and_admin_flag_are_kept_and_changed(settings: Settings, accounts: Accounts) -> None:
     assert accounts.users() == [User("alice", frozenset({"hr"}), True), User("bob")]
     accounts.set_groups("Bob", ["finance", "HR"])
     accounts.set_admin("alice", False)
-    reread = AccountsFile(accounts.path, FAST)
+    reread = accounts_store(settings, FAST)  # another process
     assert reread.users() == [User("alice", frozenset({"hr"}), False), User("bob", frozenset({"finance", "hr"}))]
 
 
-def test_bad_names_short_passwords_and_duplicates_are_refused(accounts: AccountsFile) -> None:
+def test_bad_names_short_passwords_and_duplicates_are_refused(accounts: Accounts) -> None:
     with pytest.raises(AccountError, match="letters, digits"):
         accounts.add("alice smith", PASSWORD)
     with pytest.raises(AccountError, match="too short"):
@@ -109,14 +132,17 @@ def test_bad_names_short_passwords_and_duplicates_are_refused(accounts: Accounts
         accounts.add("ALICE", PASSWORD)
     with pytest.raises(AccountError, match="no user 'dave'"):
         accounts.remove("dave")
+    with pytest.raises(AccountError, match="no user 'dave'"):
+        accounts.set_admin("dave", True)
+    assert [user.name for user in accounts.users()] == ["alice", "bob"]
 
 
-def test_a_file_entry_with_a_plain_password_is_refused(settings: Settings) -> None:
-    path = users_file(settings)
+def test_a_file_entry_with_a_plain_password_is_refused(local_settings: Settings) -> None:
+    path = users_file(local_settings)
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"version": 1, "users": {"alice": {"password": "s3cret", "groups": []}}}))
     with pytest.raises(ConfigError, match="no argon2 password hash .*qa users passwd alice"):
-        build_authenticator(settings, FAST)
+        build_authenticator(local_settings, FAST)
 
 
 def test_an_old_file_of_user_password_lines_is_refused_with_how_to_migrate(tmp_path: Path) -> None:
@@ -130,13 +156,22 @@ def test_an_old_file_of_user_password_lines_is_refused_with_how_to_migrate(tmp_p
 # login
 
 
-def test_login_is_off_without_a_users_file_and_on_once_it_exists_even_empty(settings: Settings) -> None:
+def test_login_is_off_without_accounts_and_on_once_they_exist_even_empty(settings: Settings) -> None:
     assert build_authenticator(settings, FAST) is None
-    file = AccountsFile(users_file(settings), FAST)
-    file.add("alice", PASSWORD)
-    file.remove("alice")
+    store = accounts_store(settings, FAST)
+    assert not store.exists() and store.users() == [] and store.lookup("alice") is None
+    assert build_authenticator(settings, FAST) is None  # reading made nothing
+    store.add("alice", PASSWORD)
+    store.remove("alice")
+    assert store.exists()
     auth = build_authenticator(settings, FAST)
     assert auth is not None and auth.authenticate("alice", PASSWORD) is None
+
+
+def test_the_shared_mode_refuses_a_users_file_setting(tmp_path: Path, database_url: str) -> None:
+    settings = settings_of(tmp_path, database_url, accounts={"file": tmp_path / "users.json"})
+    with pytest.raises(ConfigError, match="unset accounts.file"):
+        build_authenticator(settings, FAST)
 
 
 def test_the_right_password_logs_in_and_a_wrong_one_or_unknown_user_does_not(auth: Authenticator) -> None:
@@ -146,9 +181,9 @@ def test_the_right_password_logs_in_and_a_wrong_one_or_unknown_user_does_not(aut
     assert auth.user("bob") == User("bob")
 
 
-def test_a_running_login_sees_users_removed_and_added_by_qa_users(auth: Authenticator, accounts: AccountsFile) -> None:
+def test_a_running_login_sees_users_removed_and_added_by_qa_users(auth: Authenticator, settings: Settings) -> None:
     assert auth.authenticate("bob", "bobs password") is not None
-    other_process = AccountsFile(accounts.path, FAST)
+    other_process = accounts_store(settings, FAST)
     other_process.remove("bob")
     other_process.add("carol", "carols password")
     assert auth.authenticate("bob", "bobs password") is None
@@ -302,38 +337,51 @@ def test_qa_refuses_to_start_with_qa_ui_users_in_the_environment(
 # qa users
 
 
-def users(data_dir: Path, *args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch) -> int:
+def users(
+    data_dir: Path, *args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch, mode: list[str] | None = None
+) -> int:
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main(["--data-dir", str(data_dir), "users", *args])
+    return main(["--data-dir", str(data_dir), *(mode or []), "users", *args])
 
 
 def test_qa_users_adds_lists_changes_and_removes_users(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cli_mode: list[str],
+    people_db: str | None,
 ) -> None:
     data = tmp_path / "qa"
+    assert users(data, "list", monkeypatch=monkeypatch, mode=cli_mode) == 0
+    assert "login is off" in capsys.readouterr().out
     alice = ["add", "alice", "--groups", "hr,finance", "--password-stdin"]
-    assert users(data, *alice, stdin=PASSWORD + "\n", monkeypatch=monkeypatch) == 0
-    assert (
-        users(data, "add", "bob", "--admin", "--password-stdin", stdin="bobs password\n", monkeypatch=monkeypatch) == 0
-    )
-    assert users(data, "groups", "bob", "legal", monkeypatch=monkeypatch) == 0
-    assert users(data, "admin", "bob", "off", monkeypatch=monkeypatch) == 0
-    assert users(data, "passwd", "alice", "--password-stdin", stdin="new password 2\n", monkeypatch=monkeypatch) == 0
+    assert users(data, *alice, stdin=PASSWORD + "\n", monkeypatch=monkeypatch, mode=cli_mode) == 0
+    bob = ["add", "bob", "--admin", "--password-stdin"]
+    assert users(data, *bob, stdin="bobs password\n", monkeypatch=monkeypatch, mode=cli_mode) == 0
+    assert users(data, "groups", "bob", "legal", monkeypatch=monkeypatch, mode=cli_mode) == 0
+    assert users(data, "admin", "bob", "off", monkeypatch=monkeypatch, mode=cli_mode) == 0
+    passwd = ["passwd", "alice", "--password-stdin"]
+    assert users(data, *passwd, stdin="new password 2\n", monkeypatch=monkeypatch, mode=cli_mode) == 0
     capsys.readouterr()
-    assert users(data, "list", monkeypatch=monkeypatch) == 0
+    assert users(data, "list", monkeypatch=monkeypatch, mode=cli_mode) == 0
     listing = capsys.readouterr().out
     assert listing.splitlines() == ["alice         groups: finance, hr", "bob           groups: legal"]
     assert "argon2" not in listing
-    auth = build_authenticator(load_settings(data_dir=data), FAST)
+    auth = build_authenticator(settings_of(data, people_db), FAST)
     assert auth is not None
     assert auth.authenticate("alice", "new password 2") is not None and auth.authenticate("alice", PASSWORD) is None
-    assert users(data, "remove", "bob", monkeypatch=monkeypatch) == 0
+    assert users(data, "remove", "bob", monkeypatch=monkeypatch, mode=cli_mode) == 0
     assert auth.user("bob") is None
+    assert (data / "users.json").exists() is (people_db is None)  # in the shared mode, nothing in the data dir
 
 
 def test_qa_users_asks_for_the_password_twice_at_a_prompt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cli_mode: list[str],
+    people_db: str | None,
 ) -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -342,21 +390,25 @@ def test_qa_users_asks_for_the_password_twice_at_a_prompt(
     monkeypatch.setattr("sys.stdin", Terminal())
     typed = iter([PASSWORD, "a typo in it"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
-    assert main(["--data-dir", str(tmp_path), "users", "add", "alice"]) == 2
+    assert main(["--data-dir", str(tmp_path), *cli_mode, "users", "add", "alice"]) == 2
     assert "differ" in capsys.readouterr().err
     typed = iter([PASSWORD, PASSWORD])
-    assert main(["--data-dir", str(tmp_path), "users", "add", "alice"]) == 0
-    assert AccountsFile(tmp_path / "users.json").lookup("alice") is not None
+    assert main(["--data-dir", str(tmp_path), *cli_mode, "users", "add", "alice"]) == 0
+    assert accounts_store(settings_of(tmp_path, people_db)).lookup("alice") is not None
 
 
 def test_qa_users_never_takes_a_password_from_the_command_line_nor_prompts_without_a_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cli_mode: list[str],
+    people_db: str | None,
 ) -> None:
     with pytest.raises(SystemExit):
-        main(["--data-dir", str(tmp_path), "users", "add", "alice", "--password", PASSWORD])
-    assert users(tmp_path, "add", "alice", stdin="", monkeypatch=monkeypatch) == 2
+        main(["--data-dir", str(tmp_path), *cli_mode, "users", "add", "alice", "--password", PASSWORD])
+    assert users(tmp_path, "add", "alice", stdin="", monkeypatch=monkeypatch, mode=cli_mode) == 2
     assert "--password-stdin" in capsys.readouterr().err
-    assert not (tmp_path / "users.json").exists()
+    assert not accounts_store(settings_of(tmp_path, people_db)).exists()  # login still off
 
 
 def test_qa_users_errors_are_one_line(

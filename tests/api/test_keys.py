@@ -12,10 +12,14 @@ import openai
 import pytest
 from api_servers import Shared
 
-from access.accounts import AccountsFile, users_file
-from access.api_keys import KeysFile, digest, keys_file
+from access.accounts import AccountsFile, accounts_store, users_file
+from access.api_keys import KeysFile, digest, keys_file, keys_store
+from access.permissions import ADMIN, User
 from access.throttle import LoginThrottle
+from api.auth import Gatekeeper
+from api.errors import ApiError
 from cli.main import main
+from qa.settings import Settings, load_settings
 
 MERGER = "How much will the company pay for Quillon in the Zephyr merger?"
 WELDERS = "How many welders will the Zephyr plant hire in June?"
@@ -188,10 +192,50 @@ def test_keys_are_shown_once_and_stored_only_as_hashes(tmp_path: Path, capsys: p
     assert KeysFile(path).verify(token) is None
 
 
-def test_a_key_needs_an_existing_user_and_login_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+NO_CHROMA = "http://127.0.0.1:1"  # the shared mode names a Chroma server; the API keys never contact it
+
+
+def app_server(data_dir: Path, database_url: str | None) -> Settings:
+    """One app server's settings: the local mode, or the shared mode over `database_url`."""
+    shared = {"database_url": database_url, "chroma_url": NO_CHROMA} if database_url else {}
+    return load_settings(data_dir=data_dir, **shared)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["files", "database"])
+def test_a_key_needs_an_existing_user_and_login_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    shared: bool,
+) -> None:
     data = tmp_path / "data"
-    assert main(["--data-dir", str(data), "keys", "add", "dave"]) == 2  # no users file: login off, no key needed
+    database_url = request.getfixturevalue("database_url") if shared else None
+    mode = ["--database-url", database_url] if database_url else []
+    if shared:
+        monkeypatch.setenv("QA_CHROMA_URL", NO_CHROMA)
+    assert main(["--data-dir", str(data), *mode, "keys", "add", "dave"]) == 2  # no accounts: login off, no key needed
     assert "login is off" in capsys.readouterr().err
-    AccountsFile(data / "users.json").add("dave", "dave-password")
-    assert main(["--data-dir", str(data), "keys", "add", "erin"]) == 2
+    accounts_store(app_server(data, database_url)).add("dave", "dave-password")
+    assert main(["--data-dir", str(data), *mode, "keys", "add", "erin"]) == 2
     assert "no user 'erin'" in capsys.readouterr().err
+    assert main(["--data-dir", str(data), *mode, "keys", "add", "dave"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert keys_store(app_server(data, database_url)).verify(token) is not None
+    elsewhere = keys_store(app_server(tmp_path / "elsewhere", database_url)).verify(token)
+    assert (elsewhere is not None) is shared  # another machine knows the key only through the shared database
+
+
+def test_two_app_servers_on_one_database_share_login_and_keys(tmp_path: Path, database_url: str) -> None:
+    one, two = app_server(tmp_path / "one", database_url), app_server(tmp_path / "two", database_url)
+    first, second = Gatekeeper(one), Gatekeeper(two)
+    assert first.user(None, "127.0.0.1") == ADMIN and second.user(None, "127.0.0.1") == ADMIN  # login off
+    accounts_store(two).add("dave", "dave-password")  # `qa users add dave` on the second machine
+    with pytest.raises(ApiError) as refused:
+        first.user(None, "127.0.0.1")
+    assert refused.value.status == 401
+    record, token = keys_store(one).create("dave")  # `qa keys add dave` on the first
+    assert second.user(f"Bearer {token}", "127.0.0.1") == User("dave")
+    keys_store(two).revoke(record.id)
+    with pytest.raises(ApiError):
+        first.user(f"Bearer {token}", "127.0.0.1")

@@ -1,12 +1,14 @@
 """A real chat server with login (alice and bob), and pages of it in the session's headless Chromium.
 
 The server runs in this process on a free loopback port over a fresh index of `seeds/`; tests add and
-remove documents of their own, so they do not depend on each other's order.
+remove documents of their own, so they do not depend on each other's order. Every test runs twice: over
+an index in a data directory, and in the shared mode (a PostgreSQL database and the Chroma server).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,14 +21,22 @@ SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 PASSWORDS = {"alice": "alice-s3cret-pass", "bob": "bob-s3cret-pass"}
 
 
-@pytest.fixture(scope="session")
-def login_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QA]]:
+@pytest.fixture(scope="session", params=["files", "shared"])
+def login_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, QA]]:
     """The chat with login on (development users alice and bob, seeds in the public default collection)."""
     users = ",".join(f"{name}:{password}" for name, password in PASSWORDS.items())
-    qa = QA(data_dir=tmp_path_factory.mktemp("secure") / "index", accounts={"dev_plaintext_users": users})
-    qa.ingest(SEEDS)
-    with served(qa) as url:
-        yield url, qa
+    data_dir = tmp_path_factory.mktemp("secure") / "index"
+    with ExitStack() as stack:
+        shared = {}
+        if request.param == "shared":
+            from pg_cluster import fresh_database
+
+            database = stack.enter_context(fresh_database(request.getfixturevalue("postgres_server")))
+            shared = {"database_url": database, "chroma_url": request.getfixturevalue("chroma_server")}
+        qa = QA(data_dir=data_dir, accounts={"dev_plaintext_users": users}, **shared)
+        qa.ingest(SEEDS)
+        with served(qa) as url:
+            yield url, qa
 
 
 @pytest.fixture
