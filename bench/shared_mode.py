@@ -136,7 +136,9 @@ def main() -> int:
         alice_a, alice_b = client(a_url, keys["alice"]), client(b_url, keys["alice"])
         bob_a, bob_b = client(a_url, keys["bob"]), client(b_url, keys["bob"])
 
-        # 2. uploaded through A, answered through B
+        # 2. uploaded through A, answered through B (each server has answered once: its models are loaded)
+        for warm in (alice_a, alice_b):
+            warm.post("/v1/ask", json={"question": QUESTION}).raise_for_status()
         memo = b"The Zephyr merger memo says the company will buy Quillon Ltd for 412 million euros in March."
         uploaded = alice_a.post("/v1/documents", files={"file": ("memo.txt", memo, "text/plain")})
         started = time.monotonic()
