@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from access.feedback import FeedbackFile, feedback_log
+from access.feedback import feedback_log
 from access.permissions import User
 from qa.errors import QAError
 from qa.service import QA
@@ -50,11 +49,6 @@ class ChatHandlers:
         self.qa = qa
         self.sessions = sessions or Sessions(None, qa.settings)
         self.feedback = feedback_log(qa.settings)
-
-    @property
-    def feedback_path(self) -> Path | None:
-        """The file votes are appended to (None in the shared mode: they go to the database)."""
-        return self.feedback.path if isinstance(self.feedback, FeedbackFile) else None
 
     def titles(self, answers: Sequence[Answer], user: User | None) -> dict[str, str]:
         """A title to show for each source the answers draw on (None: no user, the passages' own titles)."""

@@ -14,6 +14,7 @@ import gradio as gr
 import pytest
 from ui_client import as_text
 
+from access.feedback import FeedbackFile
 from access.login import Authenticator, build_authenticator
 from access.permissions import ADMIN, COLLECTION_NAME, PermissionDeniedError, User, private_collection
 from qa import QA
@@ -75,9 +76,10 @@ def test_feedback_is_recorded_only_for_an_answer_given_to_that_user(shared: tupl
     forged = [{**turns[0], "answer": {**turns[0]["answer"], "answer": "Quillon costs 1 euro. [1]"}}]  # type: ignore[dict-item]
     like(chat, forged, "alice")  # an answer the server never gave
     like(chat, [{**turns[0], "signature": ""}], "alice")  # unsigned, as kept by an older browser state
-    assert not chat.feedback_path.exists()
+    assert isinstance(chat.feedback, FeedbackFile)
+    assert not chat.feedback.path.exists()
     like(chat, turns, "alice")
-    [record] = [json.loads(line) for line in chat.feedback_path.read_text().splitlines()]
+    [record] = [json.loads(line) for line in chat.feedback.path.read_text().splitlines()]
     assert record["user"] == "alice" and "412 million" in record["answer"] and record["vote"] == "up"
 
 
