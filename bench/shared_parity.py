@@ -30,7 +30,15 @@ from evaluation.run import evaluate  # noqa: E402
 from qa import QA  # noqa: E402
 
 SETS = REPO.parent / "shared" / "eval"
-SHOWN = ["ndcg@10", "hit@5", "mrr@10", "answer_contains", "answer_f1", "answered_precision", "answer_or_abstain_accuracy"]
+SHOWN = [
+    "ndcg@10",
+    "hit@5",
+    "mrr@10",
+    "answer_contains",
+    "answer_f1",
+    "answered_precision",
+    "answer_or_abstain_accuracy",
+]
 
 
 def main() -> None:
