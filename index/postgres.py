@@ -3,12 +3,13 @@ number of app servers at once (`QA_DATABASE_URL`, beside a Chroma server for the
 
 The same interface as `LocalIndex` (chunks, keyword search, sentence vectors, the manifest of files and
 collections, meta), so `index.store.ChunkStore` and everything above it run unchanged. Keyword search is
-BM25 over a postings table (term, chunk, tf) written at ingest, with the statistics (chunks per term,
-chunks and length per collection) kept per collection, so that one collection's documents do not change
-how another's rank. A query is scored in two stages inside PostgreSQL: its selective words (in at most
-`COMMON_SHARE` of the chunks searched) rank candidates, then the common words' scores are added for the
-best `CANDIDATES` of them; with no selective word, the three rarest words rank. Terms are FTS5's:
-unicode letters and digits, lower-cased, diacritics removed, Porter-stemmed.
+BM25 over a postings table (term, chunk, tf, and the chunk's collection and length, so that scoring reads
+the postings alone) written at ingest, with the statistics (chunks per term, chunks and length per
+collection) kept per collection, so that one collection's documents do not change how another's rank.
+A query is scored in two stages inside PostgreSQL: its selective words (in at most `COMMON_SHARE` of the
+chunks searched) rank candidates, then the common words' scores are added for the best `CANDIDATES` of
+them; with no selective word, the three rarest words rank. Terms are FTS5's: unicode letters and digits,
+lower-cased, diacritics removed, Porter-stemmed.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 CREATE INDEX IF NOT EXISTS chunks_collection ON chunks(collection);
 CREATE TABLE IF NOT EXISTS postings (
     term TEXT NOT NULL, chunk BIGINT NOT NULL REFERENCES chunks(rowid) ON DELETE CASCADE, tf INTEGER NOT NULL,
-    PRIMARY KEY (term, chunk));
+    collection TEXT NOT NULL, length INTEGER NOT NULL,
+    PRIMARY KEY (term, chunk) INCLUDE (tf, collection, length));
 CREATE INDEX IF NOT EXISTS postings_chunk ON postings(chunk);
 CREATE TABLE IF NOT EXISTS term_stats (
     collection TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (term, collection));
@@ -64,14 +66,14 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
 """
 
-# BM25 of the postings of `terms` in chunk rows `c`, each with its own collection's statistics
+# BM25 of the postings of `terms`, each with its own collection's statistics: a posting carries its chunk's
+# collection and length, so scoring reads the postings' index alone (no join with the chunk rows)
 _SCORE = f"""
-SELECT c.id, SUM(GREATEST(LN((s.chunks - t.df + 0.5) / (t.df + 0.5)), 1e-6)
-                 * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * c.length / (s.length::float8 / s.chunks))))
+SELECT p.chunk, SUM(GREATEST(LN((s.chunks - t.df + 0.5) / (t.df + 0.5)), 1e-6)
+                    * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * p.length / (s.length::float8 / s.chunks))))
 FROM postings p
-JOIN chunks c ON c.rowid = p.chunk
-JOIN term_stats t ON t.term = p.term AND t.collection = c.collection
-JOIN collection_stats s ON s.collection = c.collection
+JOIN term_stats t ON t.term = p.term AND t.collection = p.collection
+JOIN collection_stats s ON s.collection = p.collection
 WHERE p.term = ANY(%(terms)s)
 """
 
@@ -125,10 +127,11 @@ class PgIndex:
                 [*columns, lengths],
             ).fetchall()
             rowids = dict(rows)
-            with db.cursor() as cur, cur.copy("COPY postings (term, chunk, tf) FROM STDIN") as copy:
-                for c, found in zip(chunks, counts, strict=True):
+            copying = "COPY postings (term, chunk, tf, collection, length) FROM STDIN"
+            with db.cursor() as cur, cur.copy(copying) as copy:
+                for c, found, length in zip(chunks, counts, lengths, strict=True):
                     for term, tf in found.items():
-                        copy.write_row((term, rowids[c.id], tf))
+                        copy.write_row((term, rowids[c.id], tf, c.collection, length))
             with db.cursor() as cur, cur.copy('COPY sentences (chunk, start, "end", vector) FROM STDIN') as copy:
                 for c, chunk_sentences in zip(chunks, sentences, strict=True):
                     for s in chunk_sentences:
@@ -189,10 +192,12 @@ class PgIndex:
             for rowid, *fields in rows:
                 chunk = Chunk(*fields[1:])
                 counts = Counter(terms(chunk.indexed_text))
-                db.execute("UPDATE chunks SET length = %s WHERE rowid = %s", (sum(counts.values()), rowid))
+                length = sum(counts.values())
+                db.execute("UPDATE chunks SET length = %s WHERE rowid = %s", (length, rowid))
                 with db.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO postings VALUES (%s, %s, %s)", [(t, rowid, tf) for t, tf in counts.items()]
+                        "INSERT INTO postings VALUES (%s, %s, %s, %s, %s)",
+                        [(t, rowid, tf, chunk.collection, length) for t, tf in counts.items()],
                     )
                 self._count_all(db, [(chunk.collection, counts, 1, sum(counts.values()))])
 
@@ -208,21 +213,24 @@ class PgIndex:
             return []
         where, params = "", {}
         if sources is not None:
-            where += " AND c.source = ANY(%(sources)s)"
+            where += " AND p.chunk IN (SELECT rowid FROM chunks WHERE source = ANY(%(sources)s))"
             params["sources"] = list(sources)
         if collections is not None:
-            where += " AND c.collection = ANY(%(collections)s)"
+            where += " AND p.collection = ANY(%(collections)s)"
             params["collections"] = list(collections)
         rare, common = self._split(wanted, collections)
         with self._lock:
-            sql = f"{_SCORE}{where} GROUP BY c.id ORDER BY 2 DESC LIMIT %(limit)s"
+            sql = f"{_SCORE}{where} GROUP BY p.chunk ORDER BY 2 DESC LIMIT %(limit)s"
             ranked = self._db.execute(sql, {**params, "terms": rare, "limit": max(n, CANDIDATES)}).fetchall()
             scores = {r[0]: float(r[1]) for r in ranked}
             if common and scores:
-                sql = f"{_SCORE}{where} AND c.id = ANY(%(ids)s) GROUP BY c.id"
-                for chunk_id, score in self._db.execute(sql, {**params, "terms": common, "ids": list(scores)}):
-                    scores[chunk_id] += float(score)
-        return sorted(scores.items(), key=lambda item: -item[1])[:n]
+                sql = f"{_SCORE}{where} AND p.chunk = ANY(%(rows)s) GROUP BY p.chunk"
+                for rowid, score in self._db.execute(sql, {**params, "terms": common, "rows": list(scores)}):
+                    scores[rowid] += float(score)
+            best = sorted(scores.items(), key=lambda item: -item[1])[:n]
+            rows = self._db.execute("SELECT rowid, id FROM chunks WHERE rowid = ANY(%s)", ([r for r, _ in best],))
+            ids: dict[int, str] = {int(r[0]): str(r[1]) for r in rows}
+        return [(ids[rowid], score) for rowid, score in best if rowid in ids]
 
     def _split(self, wanted: list[str], collections: Collection[str] | None) -> tuple[list[str], list[str]]:
         """The selective terms (at most `MAX_QUERY_TERMS`, rarest first) and the others."""
