@@ -76,7 +76,44 @@ def _porter() -> Any:
     return snowballstemmer.stemmer("porter")
 
 
-class LocalIndex(Manifest):
+class SourceTotals:
+    """What both sides of the index derive from their (source -> chunks, source -> collection) tables: kept
+    by `_sources()`, cached until the database changes."""
+
+    _lock: Any
+    _collection_sizes: tuple[object, dict[str, int]]
+
+    def _sources(self) -> tuple[dict[str, int], dict[str, str]]:
+        raise NotImplementedError
+
+    def source_sizes(self) -> dict[str, int]:
+        """Each indexed source's number of chunks, cached until the database changes (the same dict till then)."""
+        return self._sources()[0]
+
+    def source_collections(self) -> dict[str, str]:
+        """Each indexed source's collection, cached as `source_sizes` is."""
+        return self._sources()[1]
+
+    def collection_sizes(self) -> dict[str, int]:
+        """Each collection's number of chunks, cached as `source_sizes` is."""
+        sizes, homes = self._sources()
+        with self._lock:
+            if self._collection_sizes[0] is not sizes:
+                totals: dict[str, int] = {}
+                for source, n in sizes.items():
+                    totals[homes[source]] = totals.get(homes[source], 0) + n
+                self._collection_sizes = (sizes, totals)
+            return self._collection_sizes[1]
+
+    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
+        """Indexed sources of `collections` (None: all) with their number of chunks, in source order."""
+        sizes, homes = self._sources()
+        if collections is None:
+            return dict(sizes)
+        return {source: n for source, n in sizes.items() if homes[source] in collections}
+
+
+class LocalIndex(SourceTotals, Manifest):
     """Chunks, keyword index and sentence vectors, with the file manifest (`Manifest`), in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
@@ -153,25 +190,6 @@ class LocalIndex(Manifest):
                 self._vocabulary = (version, {term: doc for term, doc in rows}, self.count())
             return self._vocabulary[1], self._vocabulary[2]
 
-    def source_sizes(self) -> dict[str, int]:
-        """Each indexed source's number of chunks, cached until this database changes (the same dict till then)."""
-        return self._sources()[0]
-
-    def source_collections(self) -> dict[str, str]:
-        """Each indexed source's collection, cached as `source_sizes` is."""
-        return self._sources()[1]
-
-    def collection_sizes(self) -> dict[str, int]:
-        """Each collection's number of chunks, cached as `source_sizes` is."""
-        sizes, homes = self._sources()
-        with self._lock:
-            if self._collection_sizes[0] is not sizes:
-                totals: dict[str, int] = {}
-                for source, n in sizes.items():
-                    totals[homes[source]] = totals.get(homes[source], 0) + n
-                self._collection_sizes = (sizes, totals)
-            return self._collection_sizes[1]
-
     def chunk_collections(self, ids: Sequence[str]) -> dict[str, str]:
         """The collection of each chunk id (unknown ids are left out)."""
         if not ids:
@@ -222,13 +240,6 @@ class LocalIndex(Manifest):
                 (chunk_id,),
             ).fetchall()
         return [SentenceVector(r[0], r[1], np.frombuffer(r[2], dtype=np.float32)) for r in rows]
-
-    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
-        """Indexed sources of `collections` (None: all) with their number of chunks, in source order."""
-        sizes, homes = self._sources()
-        if collections is None:
-            return dict(sizes)
-        return {source: n for source, n in sizes.items() if homes[source] in collections}
 
     def chunk_ids(self, source: str) -> list[str]:
         """Ids of one source's chunks."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from index.local import COMMON_SHARE, MAX_QUERY_TERMS, SentenceVector, _porter
+from index.local import COMMON_SHARE, MAX_QUERY_TERMS, SentenceVector, SourceTotals, _porter
 from index.manifest import DEFAULT_COLLECTION, DocumentRecord
 from index.manifest import Collection as Shelf
 from index.types import Chunk
@@ -85,7 +85,7 @@ def terms(text: str) -> list[str]:
     return [stem(token) for token in _TOKEN.findall(plain)]
 
 
-class PgIndex:
+class PgIndex(SourceTotals):
     """Chunks, keyword postings, sentence vectors, the manifest and meta, in one PostgreSQL database."""
 
     def __init__(self, url: str) -> None:
@@ -272,32 +272,6 @@ class PgIndex:
                 rows = self._db.execute(sql).fetchall()
                 self._sizes = (version, ({r[0]: r[2] for r in rows}, {r[0]: r[1] for r in rows}))
             return self._sizes[1]
-
-    def source_sizes(self) -> dict[str, int]:
-        """Each indexed source's number of chunks."""
-        return self._sources()[0]
-
-    def source_collections(self) -> dict[str, str]:
-        """Each indexed source's collection."""
-        return self._sources()[1]
-
-    def collection_sizes(self) -> dict[str, int]:
-        """Each collection's number of chunks."""
-        sizes, homes = self._sources()
-        with self._lock:
-            if self._collection_sizes[0] is not sizes:
-                totals: dict[str, int] = {}
-                for source, n in sizes.items():
-                    totals[homes[source]] = totals.get(homes[source], 0) + n
-                self._collection_sizes = (sizes, totals)
-            return self._collection_sizes[1]
-
-    def chunk_counts(self, collections: Collection[str] | None = None) -> dict[str, int]:
-        """Indexed sources of `collections` (None: all) with their number of chunks, in source order."""
-        sizes, homes = self._sources()
-        if collections is None:
-            return dict(sizes)
-        return {source: n for source, n in sizes.items() if homes[source] in collections}
 
     def chunk_collections(self, ids: Sequence[str]) -> dict[str, str]:
         """The collection of each chunk id (unknown ids are left out)."""
