@@ -40,6 +40,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row')
 """
 MAX_QUERY_TERMS = 10
 COMMON_SHARE = 0.1
+RANKED = 200  # matches of the whole index ranked before a search's scope is applied
+NARROW_SCOPE = 0.2  # a scope under this share of the index is ranked on its own
 
 
 @dataclass(frozen=True)
@@ -162,24 +164,58 @@ class LocalIndex(SourceTotals, Manifest):
         self, question: str, n: int, sources: Sequence[str] | None = None, collections: Collection[str] | None = None
     ) -> list[tuple[str, float]]:
         """BM25 keyword search in `sources` and `collections` (None: all): the best `n` chunk ids with their
-        scores (higher is better)."""
+        scores (higher is better).
+
+        FTS5 ranks inside the keyword index alone and only the best rows are looked up in the chunk table:
+        joining every match with its chunk row (to read its id, source or collection) was two thirds of
+        the time at 1M chunks. With a filter, the best `RANKED` matches of the whole index are ranked and
+        those in scope kept; when fewer than `n` of them are and more matches exist, or the scope is under
+        `NARROW_SCOPE` of the index, the matches in scope are ranked instead. Either way the result is the
+        best `n` matches in scope.
+        """
         words = content_words(question)
         if len(words) > 3:
             words = selective_words(words, *self._frequencies())
         query = keyword_query(words)
         if not query:
             return []
-        where, params = "chunk_fts MATCH ?", [query]
+        where, params = "", []
         for column, values in (("source", sources), ("collection", collections)):
             if values is not None:
                 where += f" AND c.{column} IN ({','.join('?' * len(values))})"
                 params += list(values)
-        sql = (
-            "SELECT c.id, -bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
-            f"WHERE {where} ORDER BY bm25(chunk_fts) LIMIT ?"
-        )
         with self._lock:
-            return [(r[0], float(r[1])) for r in self._db.execute(sql, [*params, n])]
+            if not where or self._scope_share(sources, collections) >= NARROW_SCOPE:
+                depth = max(n, RANKED) if where else n
+                sql = (
+                    "SELECT rowid, -bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ? "
+                    "ORDER BY bm25(chunk_fts) LIMIT ?"
+                )
+                ranked = self._db.execute(sql, [query, depth]).fetchall()
+                rowids = ",".join(str(r[0]) for r in ranked)
+                ids = dict(
+                    self._db.execute(f"SELECT c.rowid, c.id FROM chunks c WHERE c.rowid IN ({rowids}){where}", params)
+                )
+                kept = [(ids[rowid], float(score)) for rowid, score in ranked if rowid in ids]
+                if len(kept) >= n or len(ranked) < depth:
+                    return kept[:n]
+            sql = (
+                "SELECT c.id, -bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+                f"WHERE chunk_fts MATCH ?{where} ORDER BY bm25(chunk_fts) LIMIT ?"
+            )
+            return [(r[0], float(r[1])) for r in self._db.execute(sql, [query, *params, n])]
+
+    def _scope_share(self, sources: Sequence[str] | None, collections: Collection[str] | None) -> float:
+        """The share of the index's chunks in `sources` and `collections` (None: all), at most."""
+        total = sum(self.source_sizes().values()) or 1
+        shares = [1.0]
+        if sources is not None:
+            sizes = self.source_sizes()
+            shares.append(sum(sizes.get(s, 0) for s in sources) / total)
+        if collections is not None:
+            sizes = self.collection_sizes()
+            shares.append(sum(sizes.get(c, 0) for c in collections) / total)
+        return min(shares)
 
     def _frequencies(self) -> tuple[dict[str, int], int]:
         """Chunks per indexed term, and chunks in all, cached until this database changes (in any process)."""

@@ -89,3 +89,29 @@ def test_sources_are_listed_with_their_chunk_counts_and_phrases_counted_per_sour
     assert index.phrase_counts(["balance"]) == {"acme.pdf": 1}  # the heading counts too
     assert index.phrase_counts(["foot-locker"]) == {}  # not plain words: nothing is matched
 
+
+def test_a_scoped_search_finds_the_best_matches_in_scope_however_low_they_rank_in_the_whole_index(
+    side: SideIndex,
+) -> None:
+    index = side
+    strong = [Chunk(f"big{n:03}.txt", "Big", "zebra zebra zebra stripes", 0, 25, collection="big") for n in range(300)]
+    weak = [Chunk("small0.txt", "Small", "one zebra among many other animals", 0, 35, collection="small")]
+    weak += [
+        Chunk(f"small{n}.txt", "Small", f"a zebra, seen once at the river {n}", 0, 36, collection="small")
+        for n in range(1, 4)
+    ]
+    plain = [Chunk(f"wide{n:03}.txt", "Wide", f"lions and giraffes {n}", 0, 22, collection="wide") for n in range(150)]
+    add(index, *strong, *weak, *plain)
+    weak_ids = {c.id for c in weak}
+
+    for scope in (
+        {"small"},
+        {"small", "wide"},
+    ):  # a narrow scope, and a wide one whose matches all rank below 300 others
+        found = index.search("zebra", 40, collections=scope)
+        assert {i for i, _ in found} == weak_ids, scope
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    in_sources = index.search("zebra", 2, sources=[c.source for c in weak[:3]])
+    assert {i for i, _ in in_sources} <= {c.id for c in weak[:3]} and len(in_sources) == 2
+    everywhere = index.search("zebra", 10)
+    assert {i for i, _ in everywhere} <= {c.id for c in strong} and len(everywhere) == 10
