@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from index.chroma import StoreConfigError
 from index.local import COMMON_SHARE, MAX_QUERY_TERMS, SentenceVector, SourceTotals, _porter
 from index.manifest import DEFAULT_COLLECTION, DocumentRecord
 from index.manifest import Collection as Shelf
@@ -78,6 +79,49 @@ WHERE p.term = ANY(%(terms)s)
 """
 
 
+SCHEMA_VERSION = 2
+# The statements that bring a database of the version before to each version, applied in order at start
+MIGRATIONS = {
+    # 2: postings carry their chunk's collection and length, in a covering primary key
+    2: """
+ALTER TABLE postings ADD COLUMN collection TEXT, ADD COLUMN length INTEGER;
+UPDATE postings p SET collection = c.collection, length = c.length FROM chunks c WHERE c.rowid = p.chunk;
+ALTER TABLE postings ALTER COLUMN collection SET NOT NULL, ALTER COLUMN length SET NOT NULL,
+    DROP CONSTRAINT postings_pkey, ADD PRIMARY KEY (term, chunk) INCLUDE (tf, collection, length);
+""",
+}
+
+
+def upgrade(db: Any, url: str) -> None:
+    """Make this version's tables in the database of `db`, or bring those of an earlier version to it
+    (`MIGRATIONS`); refuse a database made by a later version. Run under the start's advisory lock."""
+    found = schema_version(db)
+    if found is not None and found > SCHEMA_VERSION:
+        raise StoreConfigError(
+            f"the index in {_plain(url).rsplit('@', 1)[-1]} was made by a newer version of qa (schema {found}; "
+            f"this one knows up to {SCHEMA_VERSION}): install that version on this app server"
+        )
+    for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
+        db.execute(MIGRATIONS[version + 1])
+    db.execute(SCHEMA)
+    db.execute(
+        "INSERT INTO meta VALUES ('schema', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        (str(SCHEMA_VERSION),),
+    )
+
+
+def schema_version(db: Any) -> int | None:
+    """The schema version of the index in the database of `db`; None when it holds none yet. Databases made
+    before the version was written down are told apart by their postings."""
+    if db.execute("SELECT to_regclass('chunks')").fetchone()[0] is None:
+        return None
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row:
+        return int(row[0])
+    covering = "SELECT 1 FROM information_schema.columns WHERE table_name = 'postings' AND column_name = 'length'"
+    return 2 if db.execute(covering).fetchone() else 1
+
+
 def terms(text: str) -> list[str]:
     """The keyword terms of `text`, as FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them."""
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
@@ -97,7 +141,7 @@ class PgIndex(SourceTotals):
         self._lock = threading.RLock()
         with self._lock, self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(7211)")  # two app servers starting at once
-            self._db.execute(SCHEMA)
+            upgrade(self._db, url)
         self._sizes: tuple[Any, tuple[dict[str, int], dict[str, str]]] = (None, ({}, {}))
         self._collection_sizes: tuple[object, dict[str, int]] = (None, {})
 

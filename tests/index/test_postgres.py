@@ -94,3 +94,59 @@ def test_the_ranking_is_as_good_as_sqlites_on_the_squad_paragraphs(database_url:
         for q in questions[:200]
     ]
     assert sum(firsts) / len(firsts) >= 0.8, sum(firsts) / len(firsts)  # mostly the same first hit
+
+
+FIRST_VERSION = """
+ALTER TABLE postings DROP CONSTRAINT postings_pkey, DROP COLUMN collection, DROP COLUMN length,
+    ADD PRIMARY KEY (term, chunk);
+DELETE FROM meta WHERE key = 'schema';
+"""  # what the first shared-mode version made: postings (term, chunk, tf) only, and no schema version
+
+
+def test_an_index_made_by_the_first_version_is_upgraded_by_the_first_app_server_to_start(database_url: str) -> None:
+    import psycopg
+
+    from index.postgres import SCHEMA_VERSION, schema_version
+
+    index = PgIndex(database_url)
+    add(
+        index,
+        *(Chunk(f"{n}.txt", "T", f"the ferry to island {n} leaves the harbour at dawn", 0, 48) for n in range(20)),
+    )
+    add(index, Chunk("mine.txt", "M", "my harbour ferry notes", 0, 22, collection="alice"))
+    before = index.search("harbour ferry island 7", 5)
+    with psycopg.connect(database_url, autocommit=True) as db:
+        db.execute(FIRST_VERSION)
+        assert schema_version(db) == 1
+
+    started = [PgIndex(database_url), PgIndex(database_url)]  # two app servers of the new version start
+
+    assert all(same(server.search("harbour ferry island 7", 5), before) for server in started)
+    assert (
+        started[0].search("harbour", 5, collections={"alice"})[0][0]
+        == Chunk("mine.txt", "M", "my harbour ferry notes", 0, 22).id
+    )
+    with psycopg.connect(database_url, autocommit=True) as db:
+        assert schema_version(db) == SCHEMA_VERSION
+        key = db.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'postings_pkey'")
+        assert key.fetchone()[0] == "PRIMARY KEY (term, chunk) INCLUDE (tf, collection, length)"
+        assert db.execute("SELECT COUNT(*) FROM postings WHERE collection IS NULL OR length = 0").fetchone()[0] == 0
+    add(started[1], Chunk("new.txt", "N", "a new ferry timetable for the harbour", 0, 37))
+    assert (
+        started[0].search("timetable", 1)[0][0]
+        == Chunk("new.txt", "N", "a new ferry timetable for the harbour", 0, 37).id
+    )
+
+
+def test_an_index_made_by_a_newer_version_is_refused_and_left_as_it_is(database_url: str) -> None:
+    import psycopg
+
+    from index.chroma import StoreConfigError
+
+    PgIndex(database_url)
+    with psycopg.connect(database_url, autocommit=True) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(StoreConfigError, match=r"made by a newer version of qa \(schema 99.*install that version"):
+        PgIndex(database_url)
+    with psycopg.connect(database_url, autocommit=True) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == "99"
