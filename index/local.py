@@ -9,8 +9,11 @@ in the same file (`index.manifest`, `index.sqlite_file`).
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +43,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row')
 """
 MAX_QUERY_TERMS = 10
 COMMON_SHARE = 0.1
-RANKED = 200  # matches of the whole index ranked before a search's scope is applied
+K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
+CANDIDATES = 200  # the best chunks by the selective words, that the common words' scores are added for
+_TOKEN = re.compile(r"[^\W_]+")  # FTS5 unicode61: letters and digits; everything else separates
 NARROW_SCOPE = 0.2  # a scope under this share of the index is ranked on its own
 
 
@@ -59,16 +64,36 @@ def keyword_query(words: Sequence[str]) -> str:
 
 
 def selective_words(words: Sequence[str], frequencies: dict[str, int], total: int) -> list[str]:
-    """The words worth searching: the rarest `MAX_QUERY_TERMS` of those in at most `COMMON_SHARE` of chunks.
+    """The words that rank a keyword search's candidates: the rarest `MAX_QUERY_TERMS` of those in at most
+    `COMMON_SHARE` of chunks (the three rarest when none is).
 
-    A long question or claim ORs many words, and FTS5 ranks every chunk that holds any of them;
-    words found in a tenth of all chunks add little to BM25 but most of that work. Frequencies are
-    by Porter stem, as FTS5 indexes them; the three rarest words are always kept.
+    A question ORs many words, and ranking reads every chunk that holds any of them; words found in a
+    tenth of all chunks add little to BM25 but most of that work, so their scores are added for the
+    best candidates only. Frequencies are by Porter stem, as FTS5 indexes them.
     """
-    stem = _porter().stemWord
     by_rarity = sorted(words, key=lambda w: frequencies.get(stem(w), 0))
     kept = [w for w in by_rarity if frequencies.get(stem(w), 0) <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
-    return kept if len(kept) >= 3 else by_rarity[:3]
+    return kept or by_rarity[:3]
+
+
+def terms(text: str) -> list[str]:
+    """The keyword terms of `text`, as FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them."""
+    plain = text.lower()
+    if not plain.isascii():
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(ch))
+    return [stem(token) for token in _TOKEN.findall(plain)]
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """The Porter stem of a lower-case word, as FTS5's porter tokenizer makes it."""
+    return str(_porter().stemWord(word))
+
+
+def bm25(tf: int, length: int, df: int, chunks: int, mean_length: float) -> float:
+    """One term's BM25 score in one chunk, as FTS5's `bm25()` adds it up (its idf floored at 1e-6)."""
+    idf = max(math.log((chunks - df + 0.5) / (df + 0.5)), 1e-6)
+    return idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / mean_length))
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +149,7 @@ class LocalIndex(SourceTotals, Manifest):
         self._add_column("chunks", "context", "TEXT NOT NULL DEFAULT ''")
         self._add_column("chunks", "collection", f"TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}'")
         self._db.execute("CREATE INDEX IF NOT EXISTS chunks_collection ON chunks(collection)")
-        self._vocabulary: tuple[Any, dict[str, int], int] = (None, {}, 0)
+        self._vocabulary: tuple[Any, dict[str, int], int, float] = (None, {}, 0, 1.0)
         self._sizes: tuple[Any, tuple[dict[str, int], dict[str, str]]] = (None, ({}, {}))
         self._collection_sizes: tuple[object, dict[str, int]] = (None, {})
 
@@ -166,44 +191,76 @@ class LocalIndex(SourceTotals, Manifest):
         """BM25 keyword search in `sources` and `collections` (None: all): the best `n` chunk ids with their
         scores (higher is better).
 
-        FTS5 ranks inside the keyword index alone and only the best rows are looked up in the chunk table:
-        joining every match with its chunk row (to read its id, source or collection) was two thirds of
-        the time at 1M chunks. With a filter, the best `RANKED` matches of the whole index are ranked and
-        those in scope kept; when fewer than `n` of them are and more matches exist, or the scope is under
-        `NARROW_SCOPE` of the index, the matches in scope are ranked instead. Either way the result is the
-        best `n` matches in scope.
+        Two stages: FTS5 ranks the chunks that hold the question's selective words (`selective_words`),
+        then the common words' scores are added for the best `CANDIDATES` of them, from their texts: the
+        sum is FTS5's `bm25()` of all the words for those chunks. FTS5 ranks inside the keyword index alone
+        and only the best rows are looked up in the chunk table (joining every match with its row was two
+        thirds of the time at 1M chunks); a scope under `NARROW_SCOPE` of the index, or one whose matches
+        rank too low in the whole index, is ranked with the join instead.
         """
         words = content_words(question)
-        if len(words) > 3:
-            words = selective_words(words, *self._frequencies())
-        query = keyword_query(words)
+        frequencies, chunks, mean_length = self._statistics()
+        rare = selective_words(words, frequencies, chunks)
+        common = {stem(w) for w in words if w not in rare}
+        query = keyword_query(rare)
         if not query:
             return []
+        depth = max(n, CANDIDATES) if common else n
+        with self._lock:
+            best = self._ranked(query, depth, sources, collections)
+            added = self._common_scores([r[0] for r in best], common, frequencies, chunks, mean_length)
+        scored = [(chunk_id, score + added.get(rowid, 0.0)) for rowid, chunk_id, score in best]
+        return sorted(scored, key=lambda item: -item[1])[:n]
+
+    def _ranked(
+        self, query: str, depth: int, sources: Sequence[str] | None, collections: Collection[str] | None
+    ) -> list[tuple[int, str, float]]:
+        """The best `depth` chunks in scope for an FTS5 query: (rowid, id, score), best first."""
         where, params = "", []
         for column, values in (("source", sources), ("collection", collections)):
             if values is not None:
                 where += f" AND c.{column} IN ({','.join('?' * len(values))})"
                 params += list(values)
-        with self._lock:
-            if not where or self._scope_share(sources, collections) >= NARROW_SCOPE:
-                depth = max(n, RANKED) if where else n
-                sql = (
-                    "SELECT rowid, -bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ? "
-                    "ORDER BY bm25(chunk_fts) LIMIT ?"
-                )
-                ranked = self._db.execute(sql, [query, depth]).fetchall()
-                rowids = ",".join(str(r[0]) for r in ranked)
-                ids = dict(
-                    self._db.execute(f"SELECT c.rowid, c.id FROM chunks c WHERE c.rowid IN ({rowids}){where}", params)
-                )
-                kept = [(ids[rowid], float(score)) for rowid, score in ranked if rowid in ids]
-                if len(kept) >= n or len(ranked) < depth:
-                    return kept[:n]
+        share = self._scope_share(sources, collections)
+        if share >= NARROW_SCOPE:  # rank in the keyword index alone, then keep the best in scope
+            limit = depth if share == 1 else math.ceil(depth / share) + depth
             sql = (
-                "SELECT c.id, -bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
-                f"WHERE chunk_fts MATCH ?{where} ORDER BY bm25(chunk_fts) LIMIT ?"
+                "SELECT rowid, -bm25(chunk_fts) FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY bm25(chunk_fts) LIMIT ?"
             )
-            return [(r[0], float(r[1])) for r in self._db.execute(sql, [query, *params, n])]
+            ranked = self._db.execute(sql, [query, limit]).fetchall()
+            rowids = ",".join(str(r[0]) for r in ranked)
+            sql = f"SELECT c.rowid, c.id FROM chunks c WHERE c.rowid IN ({rowids}){where}"
+            ids = dict(self._db.execute(sql, params))
+            best = [(rowid, ids[rowid], float(score)) for rowid, score in ranked if rowid in ids][:depth]
+            if len(best) == depth or len(ranked) < limit:
+                return best
+        sql = (  # a narrow scope, or one whose matches rank too low: rank the matches in scope
+            "SELECT c.rowid, c.id, -bm25(chunk_fts) FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+            f"WHERE chunk_fts MATCH ?{where} ORDER BY bm25(chunk_fts) LIMIT ?"
+        )
+        return [(r[0], r[1], float(r[2])) for r in self._db.execute(sql, [query, *params, depth])]
+
+    def _common_scores(
+        self, rowids: list[int], common: set[str], frequencies: dict[str, int], chunks: int, mean_length: float
+    ) -> dict[int, float]:
+        """The BM25 scores of the `common` terms in the chunks of `rowids`, from their texts and FTS5's lengths."""
+        if not common or not rowids:
+            return {}
+        marks = ",".join(str(r) for r in rowids)
+        lengths = {
+            r[0]: _varints(r[1])[0]
+            for r in self._db.execute(f"SELECT id, sz FROM chunk_fts_docsize WHERE id IN ({marks})")
+        }
+        scores: dict[int, float] = {}
+        for rowid, context, text in self._db.execute(
+            f"SELECT rowid, context, text FROM chunks WHERE rowid IN ({marks})"
+        ):
+            counts = Counter(t for t in terms(f"{context}\n{text}") if t in common)
+            length = lengths.get(rowid, 0)
+            scores[rowid] = sum(
+                bm25(tf, length, frequencies.get(t, 0), chunks, mean_length) for t, tf in counts.items()
+            )
+        return scores
 
     def _scope_share(self, sources: Sequence[str] | None, collections: Collection[str] | None) -> float:
         """The share of the index's chunks in `sources` and `collections` (None: all), at most."""
@@ -217,14 +274,17 @@ class LocalIndex(SourceTotals, Manifest):
             shares.append(sum(sizes.get(c, 0) for c in collections) / total)
         return min(shares)
 
-    def _frequencies(self) -> tuple[dict[str, int], int]:
-        """Chunks per indexed term, and chunks in all, cached until this database changes (in any process)."""
+    def _statistics(self) -> tuple[dict[str, int], int, float]:
+        """Chunks per indexed term, chunks in all and their mean length in terms, as FTS5 counts them; cached
+        until this database changes (in any process)."""
         with self._lock:
             version = self._version()
             if self._vocabulary[0] != version:
-                rows = self._db.execute("SELECT term, doc FROM chunk_vocab")
-                self._vocabulary = (version, {term: doc for term, doc in rows}, self.count())
-            return self._vocabulary[1], self._vocabulary[2]
+                frequencies = {term: doc for term, doc in self._db.execute("SELECT term, doc FROM chunk_vocab")}
+                row = self._db.execute("SELECT block FROM chunk_fts_data WHERE id = 1").fetchone()
+                chunks, length = (_varints(row[0]) + [0, 0])[:2] if row else (0, 0)  # FTS5's averages record
+                self._vocabulary = (version, frequencies, chunks, length / chunks if chunks else 1.0)
+            return self._vocabulary[1:]
 
     def chunk_collections(self, ids: Sequence[str]) -> dict[str, str]:
         """The collection of each chunk id (unknown ids are left out)."""
@@ -314,6 +374,24 @@ class LocalIndex(SourceTotals, Manifest):
         """Whether no chunk is indexed (a cheap check for every question)."""
         with self._lock:
             return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+
+
+def _varints(blob: bytes) -> list[int]:
+    """The numbers of one of FTS5's records: SQLite varints (big-endian, 7 bits a byte, the ninth byte whole)."""
+    numbers, i = [], 0
+    while i < len(blob):
+        value = 0
+        for j in range(9):
+            byte = blob[i]
+            i += 1
+            if j == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        numbers.append(value)
+    return numbers
 
 
 def _batched(items: list[str], size: int) -> Iterator[list[str]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,15 +24,11 @@ from typing import Any
 import numpy as np
 
 from index.chroma import StoreConfigError
-from index.local import COMMON_SHARE, MAX_QUERY_TERMS, SentenceVector, SourceTotals, _porter
+from index.local import CANDIDATES, COMMON_SHARE, K1, MAX_QUERY_TERMS, B, SentenceVector, SourceTotals, terms
 from index.manifest import DEFAULT_COLLECTION, DocumentRecord
 from index.manifest import Collection as Shelf
 from index.types import Chunk
 from index.words import content_words
-
-K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
-CANDIDATES = 200  # chunks the common words are added for
-_TOKEN = re.compile(r"[^\W_]+")  # FTS5 unicode61: letters and digits; everything else separates
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,13 +115,6 @@ def schema_version(db: Any) -> int | None:
         return int(row[0])
     covering = "SELECT 1 FROM information_schema.columns WHERE table_name = 'postings' AND column_name = 'length'"
     return 2 if db.execute(covering).fetchone() else 1
-
-
-def terms(text: str) -> list[str]:
-    """The keyword terms of `text`, as FTS5's `porter unicode61 remove_diacritics 2` tokenizer makes them."""
-    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
-    stem = _porter().stemWord
-    return [stem(token) for token in _TOKEN.findall(plain)]
 
 
 class PgIndex(SourceTotals):

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.local import LocalIndex, SentenceVector, SideIndex
-from index.postgres import PgIndex, terms
+from index.local import LocalIndex, SentenceVector, SideIndex, terms
+from index.postgres import PgIndex
 from index.types import Chunk
 
 SQUAD = Path(__file__).resolve().parents[3] / "shared" / "eval" / "squad-a"
