@@ -186,15 +186,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(f"CPU: {cpu}, {os.cpu_count()} cores; ms: p50 p95")
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
+    features = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags)
+    print(f"CPU: {cpu or platform.processor()} ({features or 'no AVX2'}), {os.cpu_count()} cores; ms: p50 p95")
     print("mode        chunks  chunks/s  bytes/ch   keyword p50/p95   dense p50/p95    hybrid p50/p95")
     for size in args.sizes:
         for mode in args.modes:

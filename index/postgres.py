@@ -14,12 +14,13 @@ lower-cased, diacritics removed, Porter-stemmed.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -62,15 +63,28 @@ CREATE TABLE IF NOT EXISTS sentences (
 CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
 """
 
-# BM25 of the postings of `terms`, each with its own collection's statistics: a posting carries its chunk's
+# BM25 of the postings of some terms, each with its own collection's statistics: the weights (per term and
+# collection: idf times k1 + 1, and the length normalisation's two terms) come as arrays, worked out from
+# the statistics' rows, so the per-posting work is a little float arithmetic; a posting carries its chunk's
 # collection and length, so scoring reads the postings' index alone (no join with the chunk rows)
-_SCORE = f"""
-SELECT p.chunk, SUM(GREATEST(LN((s.chunks - t.df + 0.5) / (t.df + 0.5)), 1e-6)
-                    * p.tf * {K1 + 1} / (p.tf + {K1} * (1 - {B} + {B} * p.length / (s.length::float8 / s.chunks))))
+_SCORE = """
+SELECT p.chunk, SUM(w.idf * p.tf / (p.tf + w.fixed + w.per_length * p.length))
 FROM postings p
-JOIN term_stats t ON t.term = p.term AND t.collection = p.collection
-JOIN collection_stats s ON s.collection = p.collection
+JOIN unnest(%(w_term)s::text[], %(w_collection)s::text[], %(w_idf)s::float8[], %(w_fixed)s::float8[],
+            %(w_per_length)s::float8[]) AS w(term, collection, idf, fixed, per_length)
+  ON w.term = p.term AND w.collection = p.collection
 WHERE p.term = ANY(%(terms)s)
+"""
+# The same for the chunks of `rows` only: each (term, chunk) is looked up in the postings' primary key, so the
+# common words' long posting lists are never read (OFFSET 0 keeps the planner from joining whole lists instead)
+_SCORE_ROWS = """
+SELECT p.chunk, SUM(w.idf * p.tf / (p.tf + w.fixed + w.per_length * p.length))
+FROM unnest(%(rows)s::bigint[]) AS r(chunk)
+CROSS JOIN LATERAL (SELECT * FROM postings WHERE term = ANY(%(terms)s) AND chunk = r.chunk OFFSET 0) AS p
+JOIN unnest(%(w_term)s::text[], %(w_collection)s::text[], %(w_idf)s::float8[], %(w_fixed)s::float8[],
+            %(w_per_length)s::float8[]) AS w(term, collection, idf, fixed, per_length)
+  ON w.term = p.term AND w.collection = p.collection
+GROUP BY p.chunk
 """
 
 
@@ -115,6 +129,28 @@ def schema_version(db: Any) -> int | None:
         return int(row[0])
     covering = "SELECT 1 FROM information_schema.columns WHERE table_name = 'postings' AND column_name = 'length'"
     return 2 if db.execute(covering).fetchone() else 1
+
+
+class Weight(NamedTuple):
+    """A term's BM25 weight in one collection: its chunks, idf times (k1 + 1), and the length normalisation
+    k1 (1 - b) + k1 b / mean length, as FTS5's `bm25()` has them."""
+
+    df: int
+    idf: float
+    fixed: float
+    per_length: float
+
+
+def _arrays(weights: dict[tuple[str, str], Weight], wanted: list[str]) -> dict[str, list[Any]]:
+    """The `_SCORE` parameters of the weights of `wanted` terms."""
+    chosen = [(key, w) for key, w in weights.items() if key[0] in wanted]
+    return {
+        "w_term": [key[0] for key, _ in chosen],
+        "w_collection": [key[1] for key, _ in chosen],
+        "w_idf": [w.idf for _, w in chosen],
+        "w_fixed": [w.fixed for _, w in chosen],
+        "w_per_length": [w.per_length for _, w in chosen],
+    }
 
 
 class PgIndex(SourceTotals):
@@ -250,33 +286,50 @@ class PgIndex(SourceTotals):
         if collections is not None:
             where += " AND p.collection = ANY(%(collections)s)"
             params["collections"] = list(collections)
-        rare, common = self._split(wanted, collections)
         with self._lock:
+            weights = self._weights(wanted, collections)
+            rare, common = self._split(wanted, weights, collections)
             sql = f"{_SCORE}{where} GROUP BY p.chunk ORDER BY 2 DESC LIMIT %(limit)s"
-            ranked = self._db.execute(sql, {**params, "terms": rare, "limit": max(n, CANDIDATES)}).fetchall()
-            scores = {r[0]: float(r[1]) for r in ranked}
+            first = {**params, **_arrays(weights, rare), "terms": rare, "limit": max(n, CANDIDATES)}
+            scores = {r[0]: float(r[1]) for r in self._db.execute(sql, first)}
             if common and scores:
-                sql = f"{_SCORE}{where} AND p.chunk = ANY(%(rows)s) GROUP BY p.chunk"
-                for rowid, score in self._db.execute(sql, {**params, "terms": common, "rows": list(scores)}):
+                second = {**_arrays(weights, common), "terms": common, "rows": list(scores)}
+                for rowid, score in self._db.execute(_SCORE_ROWS, second):
                     scores[rowid] += float(score)
             best = sorted(scores.items(), key=lambda item: -item[1])[:n]
             rows = self._db.execute("SELECT rowid, id FROM chunks WHERE rowid = ANY(%s)", ([r for r, _ in best],))
             ids: dict[int, str] = {int(r[0]): str(r[1]) for r in rows}
         return [(ids[rowid], score) for rowid, score in best if rowid in ids]
 
-    def _split(self, wanted: list[str], collections: Collection[str] | None) -> tuple[list[str], list[str]]:
+    def _weights(self, wanted: list[str], collections: Collection[str] | None) -> dict[tuple[str, str], Weight]:
+        """The BM25 weights of `wanted` terms in each collection of `collections` (None: all) that holds them."""
+        scope, params = (
+            ("", {}) if collections is None else (" AND t.collection = ANY(%(c)s)", {"c": list(collections)})
+        )
+        sql = (
+            "SELECT t.term, t.collection, t.df, s.chunks, s.length FROM term_stats t "
+            f"JOIN collection_stats s ON s.collection = t.collection WHERE t.term = ANY(%(t)s){scope}"
+        )
+        weights = {}
+        for term, collection, df, chunks, length in self._db.execute(sql, {**params, "t": wanted}):
+            idf = max(math.log((chunks - df + 0.5) / (df + 0.5)), 1e-6)
+            mean_length = length / chunks if length else 1.0
+            weights[term, collection] = Weight(df, idf * (K1 + 1), K1 * (1 - B), K1 * B / mean_length)
+        return weights
+
+    def _split(
+        self, wanted: list[str], weights: dict[tuple[str, str], Weight], collections: Collection[str] | None
+    ) -> tuple[list[str], list[str]]:
         """The selective terms (at most `MAX_QUERY_TERMS`, rarest first) and the others."""
-        scope, params = ("", {}) if collections is None else (" AND collection = ANY(%(c)s)", {"c": list(collections)})
-        with self._lock:
-            sql = f"SELECT COALESCE(SUM(chunks), 0) FROM collection_stats WHERE true{scope}"
-            total = int(_scalar(self._db, sql, params))
-            rows = self._db.execute(
-                f"SELECT term, SUM(df) FROM term_stats WHERE term = ANY(%(t)s){scope} GROUP BY term",
-                {**params, "t": wanted},
-            ).fetchall()
-        df = {r[0]: int(r[1]) for r in rows}
-        by_rarity = sorted(wanted, key=lambda t: df.get(t, 0))
-        rare = [t for t in by_rarity if df.get(t, 0) <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
+        scope, params = (
+            ("", {}) if collections is None else (" WHERE collection = ANY(%(c)s)", {"c": list(collections)})
+        )
+        total = int(_scalar(self._db, f"SELECT COALESCE(SUM(chunks), 0) FROM collection_stats{scope}", params))
+        df = Counter[str]()
+        for (term, _), weight in weights.items():
+            df[term] += weight.df
+        by_rarity = sorted(wanted, key=lambda t: df[t])
+        rare = [t for t in by_rarity if df[t] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
         rare = rare if rare else by_rarity[:3]
         return rare, [t for t in wanted if t not in rare]
 
