@@ -115,3 +115,25 @@ def test_a_scoped_search_finds_the_best_matches_in_scope_however_low_they_rank_i
     assert {i for i, _ in in_sources} <= {c.id for c in weak[:3]} and len(in_sources) == 2
     everywhere = index.search("zebra", 10)
     assert {i for i, _ in everywhere} <= {c.id for c in strong} and len(everywhere) == 10
+
+
+def test_the_common_words_scores_added_for_the_best_chunks_make_fts5s_bm25_of_all_the_words(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "local.sqlite")
+    chunks = [
+        Chunk(f"{n}.txt", "T", f"The river {'runs ' * (n % 4)}past mill number {n}, and the river runs on.", 0, 60)
+        for n in range(30)
+    ]
+    chunks += [Chunk("weir.txt", "W", "A weir on the river: the weir's river-runs are Élan's.", 0, 55, context="WEIRS")]
+    add(index, *chunks)
+    question = "weir runs river"  # "weir" is selective; "runs" and "river" are in most chunks
+    frequencies, total, _ = index._statistics()
+    assert selective_words(["weir", "runs", "river"], frequencies, total) == ["weir"]
+
+    found = index.search(question, 5)
+
+    marks = ",".join("?" * len(found))
+    every_word = "SELECT c.id, -bm25(chunk_fts) FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+    every_word += f'WHERE chunk_fts MATCH \'"weir" OR "runs" OR "river"\' AND c.id IN ({marks})'
+    exact = dict(index._db.execute(every_word, [i for i, _ in found]).fetchall())
+    assert found[0][0] == chunks[-1].id and len(exact) == len(found) == 1  # only one chunk has the selective word
+    assert all(score == pytest.approx(exact[i], rel=1e-9) for i, score in found)
