@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -33,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
+from index.backends import detect_cpu  # noqa: E402
 from index.chroma import open_chroma  # noqa: E402
 from index.local import LocalIndex, SentenceVector, SideIndex  # noqa: E402
 from index.types import Chunk  # noqa: E402
@@ -186,11 +186,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "")
-    flags = next((line.split(":", 1)[1].split() for line in cpuinfo.splitlines() if line.startswith("flags")), [])
-    features = " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags)
-    print(f"CPU: {cpu or platform.processor()} ({features or 'no AVX2'}), {os.cpu_count()} cores; ms: p50 p95")
+    print(f"CPU: {detect_cpu().describe()}, {os.cpu_count()} cores; ms: p50 p95")
     print("mode        chunks  chunks/s  bytes/ch   keyword p50/p95   dense p50/p95    hybrid p50/p95")
     for size in args.sizes:
         for mode in args.modes:

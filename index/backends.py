@@ -49,8 +49,13 @@ class CpuFeatures:
 
     def describe(self) -> str:
         """One line, e.g. 'AMD EPYC (AVX2, AVX-512, AVX512-BF16, VNNI; no AMX)'."""
-        named = {"AVX2": self.avx2, "AVX-512": self.avx512, "AVX512-BF16": self.avx512_bf16,
-                 "AMX": self.amx, "VNNI": self.vnni}
+        named = {
+            "AVX2": self.avx2,
+            "AVX-512": self.avx512,
+            "AVX512-BF16": self.avx512_bf16,
+            "AMX": self.amx,
+            "VNNI": self.vnni,
+        }
         has = [name for name, present in named.items() if present]
         lacks = [name for name in ("AVX512-BF16", "AMX") if not named[name]]
         return f"{self.model} ({', '.join(has) or 'no AVX2'}{'; no ' + ', no '.join(lacks) if lacks else ''})"

@@ -132,8 +132,9 @@ class IndexWriter:
         with self.locked():
             if self.was_interrupted():
                 report = check_index(self.store, self.records)
-                log.warning("the last write to %s was cut short: repairing %d sources", self.data_dir,
-                            len(report.sources))
+                log.warning(
+                    "the last write to %s was cut short: repairing %d sources", self.data_dir, len(report.sources)
+                )
                 repair_index(self.store, self.records, report)
             record_embedder(self.store.local, self.store.embedder)
             self.store.local.set_meta(WRITING, str(os.getpid()))
