@@ -65,14 +65,14 @@ def keyword_query(words: Sequence[str]) -> str:
 
 def selective_words(words: Sequence[str], frequencies: dict[str, int], total: int) -> list[str]:
     """The words that rank a keyword search's candidates: the rarest `MAX_QUERY_TERMS` of those in at most
-    `COMMON_SHARE` of chunks (the three rarest when none is).
+    `COMMON_SHARE` of chunks (the three rarest when none is; words in no chunk are left out).
 
     A question ORs many words, and ranking reads every chunk that holds any of them; words found in a
     tenth of all chunks add little to BM25 but most of that work, so their scores are added for the
     best candidates only. Frequencies are by Porter stem, as FTS5 indexes them.
     """
-    by_rarity = sorted(words, key=lambda w: frequencies.get(stem(w), 0))
-    kept = [w for w in by_rarity if frequencies.get(stem(w), 0) <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
+    by_rarity = sorted((w for w in words if frequencies.get(stem(w))), key=lambda w: frequencies[stem(w)])
+    kept = [w for w in by_rarity if frequencies[stem(w)] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
     return kept or by_rarity[:3]
 
 

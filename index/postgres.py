@@ -328,7 +328,7 @@ class PgIndex(SourceTotals):
         df = Counter[str]()
         for (term, _), weight in weights.items():
             df[term] += weight.df
-        by_rarity = sorted(wanted, key=lambda t: df[t])
+        by_rarity = sorted((t for t in wanted if df[t]), key=lambda t: df[t])  # a term in no chunk ranks nothing
         rare = [t for t in by_rarity if df[t] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
         rare = rare if rare else by_rarity[:3]
         return rare, [t for t in wanted if t not in rare]

@@ -48,6 +48,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "chroma_backends: run the module's index tests on embedded and server Chroma")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that drive Chromium run last, each whole: Playwright's sync API keeps its event loop running in the
+    main thread from the first browser test to the end of the session, where pytest-asyncio's tests cannot then
+    start one of their own."""
+    with_browser = {getattr(item, "module", None) for item in items if "browser" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: getattr(item, "module", None) in with_browser)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """In `chroma_backends` modules, run each test that touches Chroma once per back end."""
     if "chroma_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("chroma_backends"):

@@ -137,3 +137,13 @@ def test_the_common_words_scores_added_for_the_best_chunks_make_fts5s_bm25_of_al
     exact = dict(index._db.execute(every_word, [i for i, _ in found]).fetchall())
     assert found[0][0] == chunks[-1].id and len(exact) == len(found) == 1  # only one chunk has the selective word
     assert all(score == pytest.approx(exact[i], rel=1e-9) for i, score in found)
+
+
+def test_in_a_small_index_where_every_word_is_common_the_rarest_words_present_still_rank(side: SideIndex) -> None:
+    index = side
+    memo = Chunk("memo.txt", "Memo", "Zephyr will pay 412 million for Quillon in the merger.", 0, 54)
+    add(index, memo, *(Chunk(f"{n}.txt", "Other", f"The canteen opens at {n} o'clock.", 0, 30) for n in range(3)))
+    # in 4 chunks every word present is in over a tenth of them; "company" is in none
+    assert [i for i, _ in index.search("How much will the company pay for Quillon in the Zephyr merger?", 5)] == [
+        memo.id
+    ]
