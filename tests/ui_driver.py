@@ -6,7 +6,9 @@ so the suite passes on a busy machine.
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +47,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop(process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """Stop a server process as Ctrl-C would (SIGINT), and kill it if it has not ended within `seconds`."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -26,7 +25,7 @@ import httpx
 import pytest
 from pg_cluster import fresh_database
 from playwright.sync_api import Browser
-from ui_driver import LONG, ask, free_port, wait_until
+from ui_driver import LONG, ask, free_port, stop, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTION = "When did Haftar announce his offensive on Tripoli?"  # answered by the seed document
@@ -121,12 +120,7 @@ def running(command: list[str], log: Path, env: dict[str, str] | None = None) ->
     try:
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def answers(url: str, process: subprocess.Popen[bytes], log: Path) -> bool:

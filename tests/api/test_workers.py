@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from api_servers import QUESTION, START_SECONDS, free_port, wait_for_health
 from gradio_client import Client
+from ui_driver import stop
 
 from qa import QA
 from qa.settings import available_cores, load_settings
@@ -45,12 +45,7 @@ def workers_server(
         wait_for_health(url, START_SECONDS)
         yield url, server
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log.close()
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser
-from ui_driver import LONG, ask, free_port, open_tab, upload, wait_until
+from ui_driver import LONG, ask, free_port, open_tab, stop, upload, wait_until
 
 from qa import QA
 
@@ -53,12 +52,7 @@ def qa_serve(data: Path, port: int) -> Iterator[str]:
         wait_until(lambda: _healthy(url, server), timeout=180)
         yield url
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def _healthy(url: str, server: subprocess.Popen[bytes]) -> bool:
