@@ -13,6 +13,7 @@ import math
 import re
 import sqlite3
 import unicodedata
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -103,15 +104,16 @@ def _porter() -> Any:
     return snowballstemmer.stemmer("porter")
 
 
-class SourceTotals:
+class SourceTotals(ABC):
     """What both sides of the index derive from their (source -> chunks, source -> collection) tables: kept
     by `_sources()`, cached until the database changes."""
 
     _lock: Any
     _collection_sizes: tuple[object, dict[str, int]]
 
+    @abstractmethod
     def _sources(self) -> tuple[dict[str, int], dict[str, str]]:
-        raise NotImplementedError
+        """(source -> chunks, source -> collection), cached until the database changes."""
 
     def source_sizes(self) -> dict[str, int]:
         """Each indexed source's number of chunks, cached until the database changes (the same dict till then)."""
@@ -264,14 +266,14 @@ class LocalIndex(SourceTotals, Manifest):
 
     def _scope_share(self, sources: Sequence[str] | None, collections: Collection[str] | None) -> float:
         """The share of the index's chunks in `sources` and `collections` (None: all), at most."""
-        total = sum(self.source_sizes().values()) or 1
+        sizes = self.source_sizes()
+        total = sum(sizes.values()) or 1
         shares = [1.0]
         if sources is not None:
-            sizes = self.source_sizes()
             shares.append(sum(sizes.get(s, 0) for s in sources) / total)
         if collections is not None:
-            sizes = self.collection_sizes()
-            shares.append(sum(sizes.get(c, 0) for c in collections) / total)
+            homes = self.collection_sizes()
+            shares.append(sum(homes.get(c, 0) for c in collections) / total)
         return min(shares)
 
     def _statistics(self) -> tuple[dict[str, int], int, float]:
