@@ -15,7 +15,7 @@ import sqlite3
 import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,16 +64,20 @@ def keyword_query(words: Sequence[str]) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
-def selective_words(words: Sequence[str], frequencies: dict[str, int], total: int) -> list[str]:
+def selective_words(
+    words: Sequence[str], frequencies: Mapping[str, int], total: int, key: Callable[[str], str] | None = None
+) -> list[str]:
     """The words that rank a keyword search's candidates: the rarest `MAX_QUERY_TERMS` of those in at most
     `COMMON_SHARE` of chunks (the three rarest when none is; words in no chunk are left out).
 
     A question ORs many words, and ranking reads every chunk that holds any of them; words found in a
     tenth of all chunks add little to BM25 but most of that work, so their scores are added for the
-    best candidates only. Frequencies are by Porter stem, as FTS5 indexes them.
+    best candidates only. Frequencies are by Porter stem, as FTS5 indexes them: `key` makes a word's stem
+    (None: `stem`; words that are stems already pass `str`).
     """
-    by_rarity = sorted((w for w in words if frequencies.get(stem(w))), key=lambda w: frequencies[stem(w)])
-    kept = [w for w in by_rarity if frequencies[stem(w)] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
+    keyed = key or stem
+    by_rarity = sorted((w for w in words if frequencies.get(keyed(w))), key=lambda w: frequencies[keyed(w)])
+    kept = [w for w in by_rarity if frequencies[keyed(w)] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
     return kept or by_rarity[:3]
 
 

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from index.chroma import StoreConfigError
-from index.local import CANDIDATES, COMMON_SHARE, K1, MAX_QUERY_TERMS, B, SentenceVector, SourceTotals, terms
+from index.local import CANDIDATES, K1, B, SentenceVector, SourceTotals, selective_words, terms
 from index.manifest import DEFAULT_COLLECTION, DocumentRecord
 from index.manifest import Collection as Shelf
 from index.types import Chunk
@@ -67,23 +67,23 @@ CREATE INDEX IF NOT EXISTS sentences_chunk ON sentences(chunk);
 # collection: idf times k1 + 1, and the length normalisation's two terms) come as arrays, worked out from
 # the statistics' rows, so the per-posting work is a little float arithmetic; a posting carries its chunk's
 # collection and length, so scoring reads the postings' index alone (no join with the chunk rows)
-_SCORE = """
-SELECT p.chunk, SUM(w.idf * p.tf / (p.tf + w.fixed + w.per_length * p.length))
-FROM postings p
-JOIN unnest(%(w_term)s::text[], %(w_collection)s::text[], %(w_idf)s::float8[], %(w_fixed)s::float8[],
+_WEIGHTED = """p.chunk, SUM(w.idf * p.tf / (p.tf + w.fixed + w.per_length * p.length))"""
+_WEIGHTS = """JOIN unnest(%(w_term)s::text[], %(w_collection)s::text[], %(w_idf)s::float8[], %(w_fixed)s::float8[],
             %(w_per_length)s::float8[]) AS w(term, collection, idf, fixed, per_length)
-  ON w.term = p.term AND w.collection = p.collection
+  ON w.term = p.term AND w.collection = p.collection"""
+_SCORE = f"""
+SELECT {_WEIGHTED}
+FROM postings p
+{_WEIGHTS}
 WHERE p.term = ANY(%(terms)s)
 """
 # The same for the chunks of `rows` only: each (term, chunk) is looked up in the postings' primary key, so the
 # common words' long posting lists are never read (OFFSET 0 keeps the planner from joining whole lists instead)
-_SCORE_ROWS = """
-SELECT p.chunk, SUM(w.idf * p.tf / (p.tf + w.fixed + w.per_length * p.length))
+_SCORE_ROWS = f"""
+SELECT {_WEIGHTED}
 FROM unnest(%(rows)s::bigint[]) AS r(chunk)
 CROSS JOIN LATERAL (SELECT * FROM postings WHERE term = ANY(%(terms)s) AND chunk = r.chunk OFFSET 0) AS p
-JOIN unnest(%(w_term)s::text[], %(w_collection)s::text[], %(w_idf)s::float8[], %(w_fixed)s::float8[],
-            %(w_per_length)s::float8[]) AS w(term, collection, idf, fixed, per_length)
-  ON w.term = p.term AND w.collection = p.collection
+{_WEIGHTS}
 GROUP BY p.chunk
 """
 
@@ -320,7 +320,7 @@ class PgIndex(SourceTotals):
     def _split(
         self, wanted: list[str], weights: dict[tuple[str, str], Weight], collections: Collection[str] | None
     ) -> tuple[list[str], list[str]]:
-        """The selective terms (at most `MAX_QUERY_TERMS`, rarest first) and the others."""
+        """The selective terms (`selective_words`, of the terms themselves) and the others."""
         scope, params = (
             ("", {}) if collections is None else (" WHERE collection = ANY(%(c)s)", {"c": list(collections)})
         )
@@ -328,9 +328,7 @@ class PgIndex(SourceTotals):
         df = Counter[str]()
         for (term, _), weight in weights.items():
             df[term] += weight.df
-        by_rarity = sorted((t for t in wanted if df[t]), key=lambda t: df[t])  # a term in no chunk ranks nothing
-        rare = [t for t in by_rarity if df[t] <= COMMON_SHARE * total][:MAX_QUERY_TERMS]
-        rare = rare if rare else by_rarity[:3]
+        rare = selective_words(wanted, df, total, key=str)
         return rare, [t for t in wanted if t not in rare]
 
     def phrase_counts(self, words: Sequence[str]) -> dict[str, int]:
